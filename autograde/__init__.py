@@ -1,0 +1,12 @@
+"""Autograder of the BPTT course: one ``check_<function>`` per graded function.
+
+>>> from autograde import check_calc_delta
+>>> check_calc_delta(calc_delta)            # visible cases, prints feedback  # doctest: +SKIP
+1.0
+"""
+
+from .checks import check_calc_delta, check_calc_gradient, check_step_jacobian
+
+__version__ = "0.1.0"
+
+__all__ = ["check_step_jacobian", "check_calc_delta", "check_calc_gradient", "__version__"]
