@@ -1,0 +1,23 @@
+"""Keep Jupyter, IPython, nbgrader and matplotlib out of the home folder during tests."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_home = Path(tempfile.mkdtemp(prefix="bptt-tests-home-"))
+for var, sub in [("JUPYTER_CONFIG_DIR", "jupyter-config"), ("JUPYTER_DATA_DIR", "jupyter-data"),
+                 ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"), ("IPYTHONDIR", "ipython"),
+                 ("MPLCONFIGDIR", "matplotlib")]:
+    os.environ[var] = str(_home / sub)
+    (_home / sub).mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def root():
+    """The repository's root folder."""
+    return ROOT
