@@ -105,9 +105,12 @@ def step_jacobian_cases(hidden=False, seed=0):
         rng = np.random.default_rng([seed, 1, i])
         f = get_activator(act)
         W = rng.standard_normal((H, H)) * SIGMA[act] / np.sqrt(H)
-        net_j = rng.choice([-1.0, 1.0], H) * rng.uniform(0.2, 1.5, H)  # clear of ReLU's kink
+        # both signs in every case (else ReLU's f' is all ones and hides which side it
+        # multiplies), all clear of ReLU's kink
+        signs = rng.permutation(np.r_[1.0, -1.0, rng.choice([-1.0, 1.0], H - 2)])
+        net_j = signs * rng.uniform(0.2, 1.5, H)  # (H,)
         state = f.forward(net_j)
-        J = numerical_jacobian(lambda net: W @ f.forward(net), net_j)
+        J = numerical_jacobian(lambda net, W=W, f=f: W @ f.forward(net), net_j)
         cases.append(Case(
             label=f"H={H}, {act}",
             arg_names=["W", "state", "activator"], args=[W, state, f],
@@ -133,7 +136,7 @@ def calc_delta_cases(hidden=False, seed=0):
     for i, (T, D, H, act) in enumerate(plan):
         m = _model(T, D, H, act, seed=1000 * seed + 10 + i)
         sensitivity = np.random.default_rng([seed, 3, i]).standard_normal(H)
-        deltas = numerical_deltas(m, lambda nets: sensitivity @ nets[-1])
+        deltas = numerical_deltas(m, lambda nets, c=sensitivity: c @ nets[-1])
         deltas[T] = sensitivity  # exact: E is linear in net_T
         cases.append(Case(
             label=_describe(T, D, H, act, m["s0"]),
@@ -173,8 +176,8 @@ def calc_gradient_cases(hidden=False, seed=0):
             states = rnn_forward(m["xs"], U, W, m["activator"], m["s0"])
             return float(np.sum(g * _nets(mm, states, np.zeros_like(states))))
 
-        dU = numerical_gradient(lambda U: loss_of(U, m["W"]), m["U"])
-        dW = numerical_gradient(lambda W: loss_of(m["U"], W), m["W"])
+        dU = numerical_gradient(lambda U, m=m: loss_of(U, m["W"]), m["U"])
+        dW = numerical_gradient(lambda W, m=m: loss_of(m["U"], W), m["W"])
         cases.append(Case(
             label=_describe(T, D, H, act, m["s0"]),
             arg_names=["deltas", "states", "xs"],

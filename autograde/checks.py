@@ -6,6 +6,7 @@ to stderr, and never lets the learner's error escape as a traceback. A check is
 a pure function of arrays: no state is kept between calls.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -19,7 +20,8 @@ from .safe_call import call_safely
 
 MIN_LIMIT = 2.0  # seconds per case, at least
 LIMIT_FACTOR = 100  # ... and 100x the checker's own forward pass on the case
-MAX_DETAILS = 3  # failing cases explained in full
+MAX_DETAILS = 3  # distinct failures explained in full
+MAX_TIMEOUTS = 2  # after this many cases ran past their limit, the rest are not run
 
 
 def case_limit(case):
@@ -37,13 +39,37 @@ def normalise_outputs(case, value):
     if value is None:
         raise Rejected(f"the function returned None: did you forget `return {names}`?")
     if not isinstance(value, (tuple, list)) or len(value) != len(outs):
-        got = f"{len(value)} values" if isinstance(value, (tuple, list)) else type(value).__name__
-        raise Rejected(f"return the {len(outs)} arrays ({names}) as a tuple; got {got}")
-    shapes = [np.shape(v) if not isinstance(v, list) else None for v in value]
+        got = (f"{len(value)} values" if isinstance(value, (tuple, list))
+               else f"one {type(value).__name__}")
+        raise Rejected(f"return the {len(outs)} arrays as a tuple, `return {names}`, in the "
+                       f"order ({names}); got {got}")
+    shapes = [_shape_or_none(v) for v in value]
     wanted = [o.shape for o in outs]
     if len(set(wanted)) == len(wanted) and shapes == wanted[::-1]:
-        raise Rejected(f"the arrays come back in the wrong order: return ({names})")
-    return {o.name: to_array(v, o.name, o.shape, o.symbols) for o, v in zip(outs, value)}
+        raise Rejected(f"{names} come back swapped (their shapes are each other's): "
+                       f"return ({names}) in that order")
+    return {o.name: to_array(v, o.name, o.shape, o.symbols)
+            for o, v in zip(outs, value, strict=True)}
+
+
+def _shape_or_none(v):
+    if isinstance(v, list):
+        return None
+    try:
+        return np.shape(v)
+    except Exception:  # ragged or odd objects: to_array explains them
+        return None
+
+
+def _written_input(case, error):
+    """The input a read-only error came from, read off the learner's line (or None)."""
+    found = re.search(r"at line \d+(?: of [^\n]*?\(\))?: (.*)$", error)
+    line = found.group(1) if found else ""
+    target = re.split(r"(?<![=<>!])=(?!=)", line, maxsplit=1)[0] if "=" in line else line
+    for name in case.arg_names:
+        if re.search(rf"\b{re.escape(name)}\b", target):
+            return name
+    return None
 
 
 def judge(case, outcome, hint_fn):
@@ -61,9 +87,11 @@ def judge(case, outcome, hint_fn):
                        "variable that is never updated)?"]
     if outcome.error:
         if "read-only" in outcome.error:
-            return False, ["your function changes one of its inputs in place (its inputs are "
-                           "read-only here). Changing an input corrupts it for the caller, the "
-                           "bug of the seed program: build a new array, or work on a .copy().",
+            name = _written_input(case, outcome.error)
+            which = f"its input {name}" if name else "one of its inputs"
+            return False, [f"your function changes {which} in place (inputs are read-only "
+                           "here). Writing into an input corrupts it for the caller, as in the "
+                           "seed program: build a new array, or work on a .copy().",
                            outcome.error]
         return False, [f"your function raised {outcome.error}"]
     if outcome.modified:
@@ -73,6 +101,8 @@ def judge(case, outcome, hint_fn):
         answer = normalise_outputs(case, outcome.value)
     except Rejected as why:
         return False, [str(why)]
+    except Exception as exc:  # an odd returned object
+        return False, [f"the returned value could not be read ({type(exc).__name__}: {exc})"]
     lines = []
     for name, n in case.reference.items():
         err = rel_error(answer[name], n)
@@ -80,22 +110,37 @@ def judge(case, outcome, hint_fn):
             lines.append(f"{name}: relative error {err:.1e} (passes below {TOLERANCE:.0e})")
     if not lines:
         return True, []
-    if case.time_axis:
-        a, n = answer[case.time_axis], case.reference[case.time_axis]
-        t, err = _hints.first_wrong_step(a, n, TOLERANCE)
-        if t is not None:
-            T = a.shape[0] - 1
-            lines.append(f"first wrong time step, walking back from T={T}: t={t} "
-                         f"({case.time_axis}[{t}] is off by {err:.1e} of the whole tensor's norm)")
-        hints = hint_fn(case, answer, t)
-    else:
-        hints = hint_fn(case, answer)
+    try:
+        if case.time_axis:
+            a, n = answer[case.time_axis], case.reference[case.time_axis]
+            t, err = _hints.first_wrong_step(a, n, TOLERANCE)
+            if t is not None:
+                T = a.shape[0] - 1
+                lines.append(f"first wrong time step, walking back from T={T}: t={t} "
+                             f"({case.time_axis}[{t}] is off by {err:.1e} of the whole "
+                             "tensor's norm)")
+            hints = hint_fn(case, answer, t)
+        else:
+            hints = hint_fn(case, answer)
+    except Exception:  # a hint must never break a check  # pragma: no cover
+        hints = []
     lines += [f"hint: {h}" for h in hints]
     return False, lines
 
 
+def _signature(lines):
+    """What a failure looks like with its numbers masked: equal signatures, same problem."""
+    return tuple(re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "#", ln) for ln in lines)
+
+
 def run_check(title, fn, cases, hint_fn):
-    """Call ``fn`` on every case, print feedback, return the fraction passed (built-in float)."""
+    """Call ``fn`` on every case, print feedback, return the fraction passed (built-in float).
+
+    A failure is explained in full the first time it appears; a later case that fails
+    the same way says "same problem as case N". After ``MAX_TIMEOUTS`` cases ran past
+    their time limit the remaining cases are not run (and fail), so that an endless loop
+    costs a few seconds, not the whole cell's time.
+    """
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         if not callable(fn):
@@ -103,37 +148,74 @@ def run_check(title, fn, cases, hint_fn):
                   "answer cell that defines it?")
             return 0.0
         results = []
-        for case in cases:
+        timeouts = []
+        for i, case in enumerate(cases, 1):
+            if len(timeouts) >= MAX_TIMEOUTS:
+                cases_ = " and ".join(str(k) for k in timeouts)
+                results.append((case, None, False, [
+                    f"not run: your function already ran past its time limit on cases {cases_}"]))
+                continue
             outcome = call_safely(fn, case.args, case.arg_names, case_limit(case))
+            if outcome.timed_out:
+                timeouts.append(i)
             passed, lines = judge(case, outcome, hint_fn)
             results.append((case, outcome, passed, lines))
+    print_report(title, results)
+    return float(sum(r[2] for r in results) / len(results))
+
+
+def print_report(title, results):
+    """Print the feedback of a check: ``results`` is a list of ``(case, outcome, passed, lines)``.
+
+    ``outcome`` may be ``None`` for a case that was not run.
+    """
     n_pass = sum(r[2] for r in results)
     total = len(results)
     if n_pass == total:
         print(f"{title}: all {total} cases passed.")
     else:
         print(f"{title}: {n_pass} of {total} cases passed.")
-        shown = 0
-        for i, (case, outcome, passed, lines) in enumerate(results, 1):
-            print(f"  {'ok ' if passed else 'FAIL'} case {i} ({case.label})")
-            if passed or shown >= MAX_DETAILS:
-                continue
-            shown += 1
+    seen = {}  # signature -> case number where it was explained
+    hidden = 0
+    for i, (case, _outcome, passed, lines) in enumerate(results, 1):
+        head = f"  {'ok  ' if passed else 'FAIL'} case {i} ({case.label})"
+        if passed:
+            print(head)
+            continue
+        sig = _signature(lines)
+        if sig in seen:
+            print(f"{head}: same problem as case {seen[sig]}")
+        elif lines and lines[0].startswith("not run:"):
+            print(f"{head}: {lines[0]}")
+        elif len(seen) < MAX_DETAILS:
+            seen[sig] = i
+            print(head)
             for line in lines:
                 print("       " + line.replace("\n", "\n       "))
-            _print_side_effects(outcome)
-        if total - n_pass > shown:
-            print(f"  ({total - n_pass - shown} more failing cases not explained; fix these first)")
-    return float(n_pass / total)
+        else:
+            hidden += 1
+            print(head)
+    if hidden:
+        print(f"  ({hidden} more failing cases not explained; fix the ones above first)")
+    _print_side_effects([r[1] for r in results])
 
 
-def _print_side_effects(outcome):
-    if outcome.printed.strip():
-        text = outcome.printed.strip()
-        cut = text[:300] + (" ..." if len(text) > 300 else "")
-        print("       your function printed: " + cut.replace("\n", "\n         "))
-    for w in outcome.warned[:3]:
-        print(f"       a warning was raised: {w}")
+def _print_side_effects(outcomes):
+    """Say once, not per case, that the function printed or warned (one Outcome or a list)."""
+    if not isinstance(outcomes, (list, tuple)):
+        outcomes = [outcomes]
+    printed = next((o.printed.strip() for o in outcomes if o and o.printed.strip()), "")
+    if printed:
+        cut = printed[:300] + (" ..." if len(printed) > 300 else "")
+        print("  note: your function printed (shown once; remove debugging prints when done): "
+              + cut.replace("\n", "\n         "))
+    warned = []
+    for o in outcomes:
+        for w in (o.warned if o else []):
+            if w not in warned:
+                warned.append(w)
+    for w in warned[:3]:
+        print(f"  note: your function raised a warning: {w}")
 
 
 def check_step_jacobian(fn, *, hidden=False, seed=0):
@@ -152,3 +234,6 @@ def check_calc_gradient(fn, *, hidden=False, seed=0):
     """Check ``calc_gradient(deltas, states, xs) -> (dU, dW)``."""
     return run_check("calc_gradient", fn, _cases.calc_gradient_cases(hidden, seed),
                      _hints.hints_calc_gradient)
+
+
+_print_report = print_report  # the name other checks (clipping) import

@@ -73,8 +73,10 @@ def hints_step_jacobian(case, answer):
 def first_wrong_step(a, n, tol):
     """Walk back from ``T``: the first ``t`` whose error ``||a_t - n_t|| / ||n||`` reaches ``tol``.
 
-    Steps whose reference is below the noise floor of the numerical gradient and
-    whose answer is too are skipped. Returns ``(t, error)`` or ``(None, 0.0)``.
+    Each step's error is divided by the norm of the whole reference, not of the step:
+    a step whose reference has vanished (down to the numerical noise floor) is then
+    blamed only when the answer there is off by ``tol`` of the whole tensor, never for
+    noise. Returns ``(t, error)`` or ``(None, 0.0)``.
     """
     scale = max(np.linalg.norm(n), 1e-12)
     for t in range(a.shape[0] - 1, -1, -1):
@@ -90,9 +92,14 @@ def hints_calc_delta(case, answer, t):
     states, W, act = case.info["states"], case.info["W"], case.info["activator"]
     bwd = get_activator(act).backward
     T = a.shape[0] - 1
-    if T >= 1 and _close(a[1:][::-1], n[1:]):
-        return ["Your deltas run backwards in time: deltas[t] must hold delta_t, "
-                "with deltas[T] = sensitivity and deltas[0] = 0."]
+    backwards = ["Your deltas run backwards in time: deltas[t] must hold delta_t, "
+                 "with deltas[T] = sensitivity and deltas[0] = 0 (fill them by index, "
+                 "deltas[t] = ..., rather than appending as you walk back)."]
+    if _close(a[::-1], n) or (T >= 2 and _close(a[1:][::-1], n[1:])):
+        return backwards
+    if a.shape[0] == a.shape[1] and _close(a.T, n):
+        return ["You returned the transpose: deltas has shape (T+1, H), one row deltas[t] "
+                "per time step."]
     if t is None:
         return []
     if t == 0:
@@ -156,6 +163,13 @@ def hints_calc_gradient(case, answer):
             cands.append((deltas[1:].T @ states[1:],
                           "dW pairs delta_t with s_t; W multiplies s_{t-1} at step t, "
                           "so use states[t-1]."))
+        if name == "dU" and inputs.shape == states[1:].shape:
+            cands.append((deltas[1:].T @ states[:-1],
+                          "dU is built from the states; U multiplies the input x_t = xs[t-1], "
+                          "so dU sums delta_t x_t^T."))
+            cands.append((deltas[1:].T @ states[1:],
+                          "dU is built from the states; U multiplies the input x_t = xs[t-1], "
+                          "so dU sums delta_t x_t^T."))
         if name == "dU" and T >= 2:
             cands.append((deltas[1:-1].T @ xs[1:],
                           "dU pairs delta_t with x_{t+1} = xs[t]; x_t is xs[t-1]."))

@@ -32,7 +32,8 @@ def to_array(value, name, shape, symbols):
         the transposed shape), NaN or infinity.
     """
     if value is None:
-        raise Rejected(f"{name} is None: did you forget a `return` statement?")
+        raise Rejected(f"your function returned None where {name} was expected: did you "
+                       f"forget `return {name}`?")
     if isinstance(value, (list, tuple)) and len(value) and all(
             isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[1] == 1 for v in value):
         value = [v[:, 0] for v in value]  # the seed's layout: a list of (H, 1) column vectors
@@ -52,7 +53,13 @@ def to_array(value, name, shape, symbols):
         if arr.ndim == 2 and arr.shape == shape[::-1]:
             raise Rejected(f"{name} has shape {arr.shape}, the transpose of the expected {shape} "
                            f"{symbols}: rows and columns are swapped")
-        raise Rejected(f"{name} has shape {arr.shape}, expected {shape} {symbols}")
+        why = ""
+        if symbols.startswith("(T+1") and arr.shape == (shape[0] - 1,) + tuple(shape[1:]):
+            why = (f": that is T rows (T = {shape[0] - 1}), one short; {name} has a row for every "
+                   f"t = 0..T" + (", with deltas[0] = 0 first" if name == "deltas" else ""))
+        elif arr.ndim != len(shape):
+            why = f": a {arr.ndim}-D array where a {len(shape)}-D one is expected"
+        raise Rejected(f"{name} has shape {arr.shape}, expected {shape} {symbols}{why}")
     arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():

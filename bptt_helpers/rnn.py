@@ -41,9 +41,10 @@ def rnn_forward(xs, U, W, activator, s0=None, net_shift=None):
         ``states[0] = s_0``, ``states[t] = s_t``.
     """
     sizes = {}
-    xs = as_array("xs", xs, ("T", "D"), sizes)
+    # the weights first: they fix H and D, so a transposed xs (D, T) is named as such
     U = as_array("U", U, ("H", "D"), sizes)
     W = as_array("W", W, ("H", "H"), sizes)
+    xs = as_array("xs", xs, ("T", "D"), sizes)
     T, H = sizes["T"], sizes["H"]
     f = get_activator(activator)
     states = np.zeros((T + 1, H))  # (T+1, H)

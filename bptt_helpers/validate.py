@@ -27,7 +27,7 @@ def as_array(name, value, symbols, sizes=None):
     ndarray, float64, shape given by ``symbols``
     """
     sizes = {} if sizes is None else sizes
-    expected = "(" + ", ".join(symbols) + ")"
+    expected = "(" + ", ".join(symbols) + (",)" if len(symbols) == 1 else ")")
     if value is None:
         raise ValueError(f"{name} is None; expected an array of shape {expected}")
     try:
@@ -42,8 +42,9 @@ def as_array(name, value, symbols, sizes=None):
         raise ValueError(
             f"{name} must have shape {expected} ({len(symbols)}-D), got shape {arr.shape}"
         )
-    for axis, (sym, n) in enumerate(zip(symbols, arr.shape)):
-        want = _size_of(sym, sizes)
+    found = dict(sizes)  # committed to ``sizes`` only once every axis fits
+    for axis, (sym, n) in enumerate(zip(symbols, arr.shape, strict=True)):
+        want = _size_of(sym, found)
         if want is not None and n != want:
             known = _describe(sizes)
             hint = _swap_hint(name, arr.shape, symbols, sizes)
@@ -52,7 +53,8 @@ def as_array(name, value, symbols, sizes=None):
                 f" (axis {axis} is {n}, expected {sym} = {want}){hint}"
             )
         if want is None and sym.isidentifier():
-            sizes[sym] = n
+            found[sym] = n
+    sizes.update(found)
     return arr.astype(np.float64, copy=False)
 
 
@@ -71,7 +73,9 @@ def _describe(sizes):
 
 
 def _swap_hint(name, shape, symbols, sizes):
+    """Suggest ``name.T`` when the swapped axes fit every size known so far."""
     wanted = tuple(_size_of(s, sizes) for s in symbols)
-    if len(shape) == 2 and None not in wanted and shape == wanted[::-1]:
+    if len(shape) == 2 and any(w is not None for w in wanted) and all(
+            w is None or w == g for w, g in zip(wanted, shape[::-1], strict=True)):
         return f"; did you pass {name}.T (axes swapped)?"
     return ""

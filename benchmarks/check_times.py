@@ -1,0 +1,75 @@
+"""How long each check takes: on a correct solution, and on an endless loop.
+
+Run: ``python benchmarks/check_times.py``. Prints seconds per check (visible and
+hidden cases, case building included), the time of the checker's own reference
+per case, and what an endless-loop learner costs per check (cases that run past
+their limit are stopped; after ``MAX_TIMEOUTS`` of them the rest are not run).
+Compare with nbgrader's default cell timeout of 30 s.
+"""
+
+import io
+import time
+from contextlib import redirect_stdout
+
+import numpy as np
+
+from autograde import cases as C
+from autograde import checks
+
+
+def step_jacobian(W, state, activator):
+    return W * activator.backward(state)  # (H, H)
+
+
+def calc_delta(sensitivity, states, W, activator):
+    T = states.shape[0] - 1
+    deltas = np.zeros(states.shape)  # (T+1, H)
+    deltas[T] = sensitivity
+    for t in range(T - 1, 0, -1):
+        deltas[t] = activator.backward(states[t]) * (W.T @ deltas[t + 1])
+    return deltas
+
+
+def calc_gradient(deltas, states, xs):
+    return deltas[1:].T @ xs, deltas[1:].T @ states[:-1]  # (H, D), (H, H)
+
+
+def endless(*args):
+    while True:
+        pass
+
+
+CHECKS = [("step_jacobian", checks.check_step_jacobian, step_jacobian, C.step_jacobian_cases),
+          ("calc_delta", checks.check_calc_delta, calc_delta, C.calc_delta_cases),
+          ("calc_gradient", checks.check_calc_gradient, calc_gradient, C.calc_gradient_cases)]
+
+
+def timed(check, fn, hidden):
+    start = time.perf_counter()
+    with redirect_stdout(io.StringIO()):
+        score = check(fn, hidden=hidden)
+    return time.perf_counter() - start, score
+
+
+def main():
+    print(f"{'check':<24}{'cases':>6}{'build s':>9}{'check s':>9}{'score':>7}"
+          f"{'endless s':>11}{'score':>7}{'  per-case limit s'}")
+    for name, check, fn, build in CHECKS:
+        for hidden in (False, True):
+            t0 = time.perf_counter()
+            cases = build(hidden)
+            t_build = time.perf_counter() - t0
+            t_ok, s_ok = timed(check, fn, hidden)
+            t_loop, s_loop = timed(check, endless, hidden)
+            limits = [checks.case_limit(c) for c in cases]
+            label = f"{name} ({'hidden' if hidden else 'visible'})"
+            print(f"{label:<24}", end="")
+            print(f"{len(cases):>6}{t_build:>9.3f}{t_ok:>9.3f}{s_ok:>7.2f}{t_loop:>11.2f}"
+                  f"{s_loop:>7.2f}   {min(limits):.1f}-{max(limits):.1f}")
+    print(f"\nMIN_LIMIT = {checks.MIN_LIMIT} s, LIMIT_FACTOR = {checks.LIMIT_FACTOR}, "
+          f"MAX_TIMEOUTS = {checks.MAX_TIMEOUTS}: an endless loop costs about "
+          f"{checks.MAX_TIMEOUTS * checks.MIN_LIMIT:.0f} s per check (nbgrader cell timeout 30 s)")
+
+
+if __name__ == "__main__":
+    main()

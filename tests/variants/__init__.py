@@ -1,0 +1,1 @@
+"""Catalogues for the autograder's own tests: correct variants and plausible mistakes."""
