@@ -65,11 +65,31 @@ def _written_input(case, error):
     """The input a read-only error came from, read off the learner's line (or None)."""
     found = re.search(r"at line \d+(?: of [^\n]*?\(\))?: (.*)$", error)
     line = found.group(1) if found else ""
-    target = re.split(r"(?<![=<>!])=(?!=)", line, maxsplit=1)[0] if "=" in line else line
+    out = re.search(r"\bout\s*=\s*(\w+)", line)  # np.multiply(a, b, out=states)
+    target = out.group(1) if out else _assignment_target(line)
     for name in case.arg_names:
         if re.search(rf"\b{re.escape(name)}\b", target):
             return name
     return None
+
+
+def _assignment_target(line):
+    """What a line assigns to (``states[t]`` in ``states[t] *= 2``), or '' if it assigns nothing.
+
+    Only an ``=`` outside brackets counts, so a keyword argument (``f(x, in_place=True)``)
+    is not mistaken for an assignment.
+    """
+    depth = 0
+    for i, ch in enumerate(line):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "=" and depth == 0:
+            before, after = line[i - 1:i], line[i + 1:i + 2]
+            if after != "=" and before not in "=<>!":
+                return line[:i]
+    return ""
 
 
 def judge(case, outcome, hint_fn):
