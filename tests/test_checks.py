@@ -303,7 +303,7 @@ def test_in_place_blame_ignores_keyword_arguments():
     """`f(..., in_place=True)` is a call, not an assignment: the message must not blame `sensitivity`."""
     from autograde.checks import _assignment_target
 
-    assert _assignment_target("states[t] *= 2").strip().rstrip("*") == "states[t]"
+    assert _assignment_target("states[t] *= 2").rstrip("* ") == "states[t]"
     assert _assignment_target("deltas[t] = W.T @ deltas[t + 1]").strip() == "deltas[t]"
     assert _assignment_target("return f(sensitivity, states, W, activator, in_place=True)") == ""
     assert _assignment_target("if a == b: pass") == ""
