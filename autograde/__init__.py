@@ -6,9 +6,11 @@
 """
 
 from .checks import check_calc_delta, check_calc_gradient, check_step_jacobian
+from .clipping import check_clip_grad_norm, check_clip_grad_value
 from .truncated import check_tbptt_k1k2, check_truncated_bptt
 
 __version__ = "0.1.0"
 
 __all__ = ["check_step_jacobian", "check_calc_delta", "check_calc_gradient",
-           "check_truncated_bptt", "check_tbptt_k1k2", "__version__"]
+           "check_truncated_bptt", "check_tbptt_k1k2", "check_clip_grad_norm",
+           "check_clip_grad_value", "__version__"]

@@ -19,15 +19,13 @@ and must not modify their input. The learner's function is called through
 :func:`autograde.safe_call.call_safely`; feedback follows :mod:`autograde.checks`.
 """
 
-import warnings
 
 import numpy as np
 
 from .cases import Case, Output
-from .checks import MAX_TIMEOUTS, MIN_LIMIT, judge, print_report
+from .checks import judge, run_check
 from .hints import _close, generic
 from .normalize import Rejected, to_array
-from .safe_call import call_safely
 
 PROP_TOL = 1e-10  # relative precision of every property
 
@@ -328,28 +326,5 @@ def check_clip_grad_value(fn, *, hidden=False, seed=0):
 # --- running the cases ---------------------------------------------------------------------
 
 def run_property_check(title, fn, cases, judge_fn):
-    """:func:`autograde.checks.run_check` with a judge that decides by properties.
-
-    Same feedback (:func:`autograde.checks.print_report`), same stop after ``MAX_TIMEOUTS`` cases
-    that ran past their limit. Returns the fraction of cases passed (built-in float).
-    """
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        if not callable(fn):
-            print(f"{title}: expected a function, got {type(fn).__name__}. Did you run the "
-                  "answer cell that defines it?")
-            return 0.0
-        results, timeouts = [], []
-        for i, case in enumerate(cases, 1):
-            if len(timeouts) >= MAX_TIMEOUTS:
-                done = " and ".join(str(n) for n in timeouts)
-                results.append((case, None, False, [
-                    f"not run: your function already ran past its time limit on cases {done}"]))
-                continue
-            outcome = call_safely(fn, case.args, case.arg_names, MIN_LIMIT)
-            if outcome.timed_out:
-                timeouts.append(i)
-            passed, lines = judge_fn(case, outcome)
-            results.append((case, outcome, passed, lines))
-    print_report(title, results)
-    return float(sum(r[2] for r in results) / len(results))
+    """:func:`autograde.checks.run_check` with a judge that decides by properties."""
+    return run_check(title, fn, cases, None, judge_fn=judge_fn)
