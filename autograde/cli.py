@@ -1,0 +1,106 @@
+"""The course's command line, ``bptt``.
+
+    bptt check NOTEBOOK [NOTEBOOK ...]   self-check: run notebooks, visible and hidden cases
+    bptt release [--check]               regenerate notebooks/bptt/ from solutions/bptt/
+    bptt demo [--dir DIR]                grade example submissions with nbgrader, show grades
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .course import CourseError, check_root, find_root, keep_out_of_home
+
+
+def _root(args):
+    return check_root(args.root) if args.root else find_root()
+
+
+def cmd_check(args):
+    from .selfcheck import check_notebooks
+
+    return check_notebooks(args.notebooks, timeout=args.timeout)
+
+
+def cmd_release(args):
+    from .course import release
+
+    root = _root(args)
+    changed = release(root, check=args.check)
+    if args.check:
+        if changed:
+            print("notebooks/ differs from what `nbgrader generate_assignment` makes of "
+                  "solutions/; run `bptt release` and commit the result:")
+            for rel in changed:
+                print(f"  {rel}")
+            return 1
+        print("notebooks/ matches solutions/ (regenerated with nbgrader generate_assignment)")
+    return 0
+
+
+def cmd_demo(args):
+    from .demo import load_students, report, run_demo, solutions_student
+
+    root = _root(args)
+    examples = Path(args.examples) if args.examples else root / "examples" / "submissions"
+    students = load_students(examples)
+    if args.include_solutions:
+        students.append(solutions_student(root))
+    dest = Path(args.dir) if args.dir else root / "build" / "demo-course"
+    t0 = time.perf_counter()
+    result = run_demo(root, dest, students)
+    report(result)
+    print(f"demo finished in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="bptt", description="The BPTT course: self-check, release, demo.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="self-check notebooks: visible and hidden cases of every "
+                                     "exercise, without an nbgrader course")
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    from .selfcheck import CELL_TIMEOUT
+    p.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                   help=f"seconds a cell may run (default {CELL_TIMEOUT})")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("release", help="regenerate notebooks/bptt/ from solutions/bptt/ with "
+                                       "nbgrader generate_assignment")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 and name the files when notebooks/ is stale")
+    p.add_argument("--root", help="the course repository (default: found from here)")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("demo", help="release the course into a fresh folder, grade example "
+                                    "submissions with nbgrader, print the grades")
+    p.add_argument("--dir", help="the demo's course folder (default: build/demo-course); "
+                                 "replaced when an earlier demo made it")
+    p.add_argument("--examples", help="folder of <student>.py answers files "
+                                      "(default: examples/submissions)")
+    p.add_argument("--include-solutions", action="store_true",
+                   help="also grade the instructor's solutions as student 'solutions'")
+    p.add_argument("--root", help="the course repository (default: found from here)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``bptt`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    keep_out_of_home()
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        print(f"bptt {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"bptt {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

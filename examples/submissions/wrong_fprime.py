@@ -1,0 +1,88 @@
+"""One catalogued mistake: calc_delta takes f' from states[t+1] instead of states[t]."""
+
+import numpy as np
+
+
+# %% answer_step_jacobian
+def step_jacobian(W, state, activator):
+    """d net_{j+1} / d net_j, shape (H, H)."""
+    return W * activator.backward(state)  # f' scales the columns of W
+
+# %% answer_calc_delta
+def calc_delta(sensitivity, states, W, activator):
+    """All delta_t, shape (T+1, H) -- with the seed program's off-by-one in f'."""
+    T = states.shape[0] - 1
+    deltas = np.zeros(states.shape)  # (T+1, H)
+    deltas[T] = sensitivity
+    for t in range(T - 1, 0, -1):
+        deltas[t] = activator.backward(states[t + 1]) * (W.T @ deltas[t + 1])  # the mistake
+    return deltas
+
+# %% answer_calc_gradient
+def calc_gradient(deltas, states, xs):
+    """(dU (H, D), dW (H, H))."""
+    return deltas[1:].T @ xs, deltas[1:].T @ states[:-1]
+
+# %% answer_truncated_bptt
+def truncated_bptt(xs, ys, U, V, W, k, s0=None):
+    """(dU, dV, dW) of the truncated surrogate loss; k=None is full BPTT."""
+    T, H = xs.shape[0], W.shape[0]
+    states = np.zeros((T + 1, H))
+    states[0] = 0.0 if s0 is None else s0
+    for t in range(1, T + 1):
+        states[t] = 1 / (1 + np.exp(-(U @ xs[t - 1] + W @ states[t - 1])))
+    z = states[1:] @ V.T  # (T, C)
+    outs = np.exp(z - z.max(axis=1, keepdims=True))
+    outs /= outs.sum(axis=1, keepdims=True)
+    errs = outs - ys  # (T, C)
+    dV = errs.T @ states[1:]
+    dU, dW = np.zeros_like(U), np.zeros_like(W)
+    k = T if k is None else k
+    for t in range(1, T + 1):
+        delta = (V.T @ errs[t - 1]) * states[t] * (1 - states[t])
+        for j in range(t, max(t - k, 0), -1):
+            dU += np.outer(delta, xs[j - 1])
+            dW += np.outer(delta, states[j - 1])
+            delta = (W.T @ delta) * states[j - 1] * (1 - states[j - 1])
+    return dU, dV, dW
+
+# %% answer_clip_grad_norm
+def clip_grad_norm(grads, max_norm):
+    """Global-norm clipping; returns copies."""
+    total = np.sqrt(sum(np.sum(g**2) for g in grads))
+    scale = max_norm / total if total > max_norm else 1.0
+    return [g * scale for g in grads]
+
+# %% answer_clip_grad_value
+def clip_grad_value(grads, clip_value):
+    """Element-wise clipping."""
+    return [np.clip(g, -clip_value, clip_value) for g in grads]
+
+
+# %% answer_tbptt_k1k2
+def tbptt_k1k2(xs, ys, U, V, W, k1, k2, s0=None):
+    """Streaming TBPTT(k1, k2), written over the whole stored sequence."""
+    T, H = xs.shape[0], W.shape[0]
+    states = np.zeros((T + 1, H))
+    states[0] = 0.0 if s0 is None else s0
+    for t in range(1, T + 1):
+        states[t] = 1 / (1 + np.exp(-(U @ xs[t - 1] + W @ states[t - 1])))
+    z = states[1:] @ V.T
+    outs = np.exp(z - z.max(axis=1, keepdims=True))
+    outs /= outs.sum(axis=1, keepdims=True)
+    errs = outs - ys
+    dV = errs.T @ states[1:]
+    dU, dW = np.zeros_like(U), np.zeros_like(W)
+    taus = list(range(k1, T + 1, k1))
+    if not taus or taus[-1] != T:
+        taus.append(T)
+    prev = 0
+    for tau in taus:
+        for t in range(prev + 1, tau + 1):
+            delta = (V.T @ errs[t - 1]) * states[t] * (1 - states[t])
+            for j in range(t, max(tau - k2, 0), -1):
+                dU += np.outer(delta, xs[j - 1])
+                dW += np.outer(delta, states[j - 1])
+                delta = (W.T @ delta) * states[j - 1] * (1 - states[j - 1])
+        prev = tau
+    return dU, dV, dW

@@ -1,0 +1,167 @@
+"""The notebooks follow docs/authoring.md; the student notebooks hold no solutions or hidden tests."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograde.submissions import grade_id, nbgrader_meta
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions" / "bptt").glob("*.ipynb"))
+STUDENT = sorted((ROOT / "notebooks" / "bptt").glob("*.ipynb"))
+ALL = SOLUTIONS + STUDENT
+HIDDEN_LAST_LINE = re.compile(
+    r"^float\(\s*(?P<points>\d+(?:\.\d+)?)\s*\*\s*check_(?P<check>\w+)\(\s*(?P<fn>\w+)\s*,"
+    r"\s*hidden=True\s*\)\s*\)$")
+
+
+def _ids(paths):
+    return [f"{p.parent.parent.name}/{p.name}" for p in paths]
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def cells_by_id(nb):
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
+
+
+def hidden_region(source):
+    """The lines between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS."""
+    lines = source.splitlines()
+    begin = [i for i, ln in enumerate(lines) if "BEGIN HIDDEN TESTS" in ln]
+    end = [i for i, ln in enumerate(lines) if "END HIDDEN TESTS" in ln]
+    assert len(begin) == 1 and len(end) == 1 and begin[0] < end[0], "one hidden region"
+    return lines[begin[0] + 1:end[0]]
+
+
+def solution_lines(source):
+    """Code lines between ### BEGIN SOLUTION and ### END SOLUTION (no blanks, no comments)."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if "BEGIN SOLUTION" in line:
+            inside = True
+        elif "END SOLUTION" in line:
+            inside = False
+        elif inside and line.strip() and not line.strip().startswith("#"):
+            out.append(line.strip())
+    return out
+
+
+def test_there_are_notebooks():
+    if not SOLUTIONS:
+        pytest.skip("no solutions/bptt/*.ipynb yet")
+    assert STUDENT, "notebooks/bptt/ is empty: run `bptt release`"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_kernelspec_is_python3(path):
+    assert read(path).metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_stored_without_outputs(path):
+    for i, cell in enumerate(code_cells(read(path))):
+        assert cell.outputs == [], f"code cell {i} has outputs"
+        assert cell.execution_count is None, f"code cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_first_code_cell_is_locked_setup(path):
+    first = code_cells(read(path))[0]
+    meta = nbgrader_meta(first)
+    assert meta.get("grade_id") == "setup" and meta.get("locked") and not meta.get("grade")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_cell_metadata(path):
+    nb = read(path)
+    ids = [grade_id(c) for c in nb.cells if grade_id(c)]
+    assert len(ids) == len(set(ids)), "grade_ids must be unique"
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if not gid:
+            continue
+        assert meta.get("schema_version") == 3, gid
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", gid), gid
+        if gid.startswith("answer_"):
+            assert cell.cell_type == "code", gid
+            assert meta["solution"] and not meta["grade"] and not meta["locked"], gid
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, gid
+        elif gid.startswith(("test_", "hidden_")):
+            assert cell.cell_type == "code", gid
+            assert meta["grade"] and meta["locked"] and not meta["solution"], gid
+            assert meta["points"] > 0, gid
+        elif gid.startswith("written_"):
+            assert cell.cell_type == "markdown", gid
+            assert meta["grade"] and meta["solution"] and meta["points"] > 0, gid
+        elif gid.startswith("optional_"):  # an ungraded exercise: a solution region, no tests
+            assert cell.cell_type == "code", gid
+            assert meta["solution"] and not meta["grade"] and not meta["locked"], gid
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, gid
+        else:
+            assert gid.startswith("setup") and meta.get("locked") and not meta.get("grade"), gid
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_every_answer_has_visible_and_hidden_tests_after_it(path):
+    nb = read(path)
+    order = [grade_id(c) for c in nb.cells]
+    for gid in filter(None, order):
+        if gid.startswith("answer_"):
+            fn = gid[len("answer_"):]
+            assert f"test_{fn}" in order and f"hidden_{fn}" in order, fn
+            assert order.index(gid) < order.index(f"test_{fn}") < order.index(f"hidden_{fn}")
+            source = nb.cells[order.index(f"test_{fn}")].source
+            assert re.search(rf"assert check_{fn}\({fn}\) == 1\.0", source), source
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_hidden_cells_end_with_float_of_their_points(path):
+    for gid, cell in cells_by_id(read(path)).items():
+        if not gid.startswith("hidden_"):
+            continue
+        region = [ln.strip() for ln in hidden_region(cell.source) if ln.strip()]
+        match = HIDDEN_LAST_LINE.match(region[-1])
+        assert match, f"{gid} must end with float(P * check_<f>(<f>, hidden=True))"
+        fn = gid[len("hidden_"):]
+        assert match["check"] == fn and match["fn"] == fn, gid
+        assert float(match["points"]) == float(nbgrader_meta(cell)["points"]), \
+            f"{gid}: the literal {match['points']} differs from the cell's points"
+
+
+@pytest.mark.parametrize("path", STUDENT, ids=_ids(STUDENT))
+def test_student_notebook_has_no_solutions_or_hidden_tests(path):
+    nb = read(path)
+    source = ROOT / "solutions" / "bptt" / path.name
+    assert source.exists(), f"{path.name} has no source in solutions/bptt/"
+    solution = cells_by_id(read(source))
+    for cell in nb.cells:
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in cell.source, f"{marker!r} in the student notebook"
+        if cell.cell_type == "code":  # the prose may tell learners how to run hidden cases
+            assert "hidden=True" not in cell.source, "a hidden check in the student notebook"
+    student = cells_by_id(nb)
+    assert list(student) == list(solution), "the same graded cells, in the same order"
+    for gid, cell in student.items():
+        if nbgrader_meta(cell).get("solution") and cell.cell_type == "code":
+            mine = {ln.strip() for ln in cell.source.splitlines()}
+            leaked = [ln for ln in solution_lines(solution[gid].source) if ln in mine]
+            assert not leaked, f"{gid} shows solution code: {leaked}"
+            assert "raise NotImplementedError" in cell.source, gid
+        elif gid.startswith("hidden_"):
+            code = [ln for ln in cell.source.splitlines()
+                    if ln.strip() and not ln.strip().startswith("#")]
+            assert code == [], f"{gid} keeps code in the student notebook: {code}"
+        elif gid.startswith("written_"):
+            assert "YOUR ANSWER HERE" in cell.source, gid
+            model = [ln.strip() for ln in solution[gid].source.splitlines() if len(ln.strip()) > 20]
+            assert not [ln for ln in model if ln in cell.source], f"{gid} shows the model answer"

@@ -1,0 +1,127 @@
+"""`bptt release`: notebooks/ is exactly what nbgrader generate_assignment makes of solutions/."""
+
+import importlib
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from traitlets.config.loader import PyFileConfigLoader
+
+from autograde.checks import case_limit
+from autograde.cli import main
+from autograde.course import generate, release_differences, source_notebooks
+from autograde.selfcheck import CELL_TIMEOUT
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_notebooks = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
+
+
+def load_config():
+    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+
+
+def test_config_settings():
+    c = load_config()
+    assert c.CourseDirectory.source_directory == "solutions"
+    assert c.CourseDirectory.release_directory == "notebooks"
+    assert c.Execute.raise_on_iopub_timeout is False
+    assert c.OverwriteCells.add_missing_cells is True
+    assert "nbgrader.preprocessors.ClearHiddenTests" in c.GenerateFeedback.preprocessors
+    assert c.Execute.timeout == CELL_TIMEOUT  # bptt check gives a cell as long as nbgrader does
+
+
+def _hidden_case_sets():
+    """The hidden cases of every check that exists, with the per-case limit each gets."""
+    sets = {}
+    for module, names in [("autograde.cases", ["step_jacobian", "calc_delta", "calc_gradient"]),
+                          ("autograde.truncated", ["truncated_bptt", "tbptt_k1k2"]),
+                          ("autograde.clipping", ["clip_grad_norm", "clip_grad_value"])]:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:  # a check that is not written yet
+            continue
+        for name in names:
+            builder = getattr(mod, f"{name}_cases", None)
+            if builder is not None:
+                sets[name] = builder(hidden=True)
+    return sets
+
+
+def test_cell_timeout_outlasts_an_endless_loop_on_every_hidden_case():
+    # A learner's function that never returns is stopped after each case's limit; the hidden
+    # cell must still finish within nbgrader's cell timeout, with room to spare.
+    timeout = load_config().Execute.timeout
+    for name, cases in _hidden_case_sets().items():
+        worst = sum(case_limit(c) for c in cases)
+        assert 1.5 * worst <= timeout, f"{name}: {len(cases)} cases may take {worst:.0f} s"
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return generate(ROOT)
+
+
+@needs_notebooks
+def test_committed_notebooks_are_what_nbgrader_generates(generated):
+    changed = release_differences(ROOT, generated)
+    assert changed == [], f"run `bptt release`: {changed}"
+
+
+@needs_notebooks
+def test_generation_is_deterministic_and_clears_outputs(generated):
+    first, second = generated, generate(ROOT)
+    assert first == second
+    names = sorted(p.name for p in source_notebooks(ROOT))
+    assert sorted(n for n in first if n.endswith(".ipynb")) == names
+    for name in names:
+        nb = nbformat.reads(first[name].decode(), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, name
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """A copy of the repository's course files (config, solutions, released notebooks)."""
+    for rel in ("nbgrader_config.py", "solutions/bptt", "notebooks/bptt"):
+        src, dst = ROOT / rel, tmp_path / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        else:
+            shutil.copy2(src, dst)
+    return tmp_path
+
+
+@needs_notebooks
+def test_check_names_stale_files_and_release_fixes_them(course_copy, capsys):
+    target = course_copy / "notebooks" / "bptt"
+    edited = sorted(target.glob("*.ipynb"))[0]
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells[0].source += "\nhand edit"
+    nbformat.write(nb, edited)
+    (target / "99_stale.ipynb").write_text(edited.read_text())
+    missing = sorted(target.glob("*.ipynb"))[-2]
+    missing.unlink()
+
+    assert main(["release", "--check", "--root", str(course_copy)]) == 1
+    out = capsys.readouterr().out
+    for path in (edited, missing, target / "99_stale.ipynb"):
+        assert f"notebooks/bptt/{path.name}" in out
+    assert edited.exists() and not missing.exists()  # --check changes nothing
+
+    assert main(["release", "--root", str(course_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "removed notebooks/bptt/99_stale.ipynb" in out
+    assert f"wrote   notebooks/bptt/{missing.name}" in out
+    assert not (target / "99_stale.ipynb").exists() and missing.exists()
+    for path in sorted(target.glob("*.ipynb")):
+        assert path.read_bytes() == (ROOT / "notebooks" / "bptt" / path.name).read_bytes()
+    leftovers = {"gradebook.db", "submitted", "autograded", "feedback", "release", "source"}
+    assert not leftovers & {p.name for p in course_copy.iterdir()}, "nbgrader files in the repo"
+
+
+def test_release_outside_a_course_is_a_clear_error(tmp_path, capsys):
+    assert main(["release", "--check", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a course folder" in err and "Traceback" not in err

@@ -1,0 +1,184 @@
+"""`bptt check`: the self-check runs notebooks in a real kernel with visible and hidden cases."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograde import check_step_jacobian
+from autograde.course import source_notebooks
+from autograde.submissions import build_submission, grade_id, parse_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_notebooks = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
+
+
+def bptt(*args, env=None, cwd=None, timeout=900):
+    return subprocess.run([sys.executable, "-m", "autograde.cli", *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+
+
+def meta(gid, **kw):
+    m = {"schema_version": 3, "grade_id": gid, "grade": False, "solution": False, "locked": False}
+    m.update(kw)
+    return {"nbgrader": m}
+
+
+def tiny_notebook(path, *extra_cells, answer="return W * activator.backward(state)"):
+    """A small notebook in the course's conventions with a step_jacobian exercise."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        new_markdown_cell("# A tiny exercise"),
+        new_code_cell("from autograde import check_step_jacobian", metadata=meta("setup", locked=True)),
+        new_code_cell(f"def step_jacobian(W, state, activator):\n    {answer}",
+                      metadata=meta("answer_step_jacobian", solution=True)),
+        new_code_cell("# visible cases\nassert check_step_jacobian(step_jacobian) == 1.0",
+                      metadata=meta("test_step_jacobian", grade=True, locked=True, points=1)),
+        new_code_cell("# hidden cases (stripped in the student version)",
+                      metadata=meta("hidden_step_jacobian", grade=True, locked=True, points=2)),
+        *extra_cells,
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@needs_notebooks
+def test_solutions_pass(tmp_path):
+    paths = source_notebooks(ROOT)
+    proc = bptt("check", *paths)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    functions = [grade_id(c)[len("answer_"):] for p in paths
+                 for c in nbformat.read(p, as_version=4).cells
+                 if (grade_id(c) or "").startswith("answer_")]
+    assert functions
+    for fn in functions:
+        assert f"PASS  {fn} (hidden cases: 100% passed)" in proc.stdout, fn
+    assert "FAIL" not in proc.stdout and "Traceback" not in proc.stderr
+    assert "test_" in proc.stderr, "progress names the cell being run"
+
+
+@needs_notebooks
+def test_a_mistake_fails_with_its_feedback(tmp_path):
+    answers = parse_answers((ROOT / "examples" / "submissions" / "wrong_fprime.py").read_text())
+    report = build_submission(ROOT / "notebooks" / "bptt", answers, tmp_path)
+    target = next(p for p in sorted(tmp_path.glob("*.ipynb"))
+                  if any(grade_id(c) == "answer_calc_delta"
+                         for c in nbformat.read(p, as_version=4).cells))
+    assert any(f.endswith("answer_calc_delta") for f in report.filled)
+    proc = bptt("check", target)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian (hidden cases: 100% passed)" in proc.stdout
+    assert "FAIL  calc_delta" in proc.stdout
+    assert "takes f' from s_" in proc.stdout  # the check's hint, shown to the learner
+    assert "hidden: calc_delta:" in proc.stdout  # the hidden cases ran too
+
+
+def test_hidden_cases_run_after_the_notebook(tmp_path):
+    # Right on the visible cases, wrong for H = 6, a size only the hidden cases use: the hidden
+    # cases (stripped from the student notebooks) must catch it.
+    answer = "return W if W.shape[0] == 6 else W * activator.backward(state)"
+    ns = {}
+    exec(f"def step_jacobian(W, state, activator):\n    {answer}", ns)
+    with redirect_stdout(io.StringIO()):
+        visible = check_step_jacobian(ns["step_jacobian"])
+        hidden = check_step_jacobian(ns["step_jacobian"], hidden=True)
+    assert visible == 1.0 and hidden < 1.0, "the premise of this test"
+    proc = bptt("check", tiny_notebook(tmp_path / "nb.ipynb", answer=answer))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"FAIL  step_jacobian (hidden cases: {hidden:.0%} passed)" in proc.stdout
+    assert "FAIL case" in proc.stdout  # the hidden check's feedback names the failing cases
+
+
+def test_crashing_cell_and_endless_loop_are_reported(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb",
+                         new_code_cell("raise RuntimeError('boom')"),
+                         new_code_cell("while True:\n    pass"),
+                         new_code_cell("print('the kernel still runs')"))
+    proc = bptt("check", path, "--timeout", "10")  # set-up imports need a few seconds
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian (hidden cases: 100% passed)" in proc.stdout
+    assert "RuntimeError: boom" in proc.stdout
+    assert "ran past 10 s" in proc.stdout and "endless loop" in proc.stdout
+    assert "exercises passed, but some cells raised errors" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
+    stubborn = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+                "    except KeyboardInterrupt:\n        pass")
+    path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(stubborn))
+    proc = bptt("check", path, "--timeout", "10")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian" not in proc.stdout  # its hidden cases never ran
+    assert "stopped: the kernel stopped answering" in proc.stdout
+    assert "KeyboardInterrupt" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_function_with_an_endless_loop_fails_its_exercise(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb", answer="while True:\n        pass")
+    proc = bptt("check", path)
+    assert proc.returncode == 1
+    assert "FAIL  step_jacobian (hidden cases: 0% passed)" in proc.stdout
+    assert "endless loop" in proc.stdout
+
+
+def _garbage(tmp_path):
+    (tmp_path / "notes.txt").write_text("just some notes\n")
+    (tmp_path / "broken.ipynb").write_text('{"cells": [')
+    (tmp_path / "data.json").write_text(json.dumps({"a": 1}))
+    bad_schema = {"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4,
+                  "nbformat_minor": 5}
+    (tmp_path / "bad_schema.ipynb").write_text(json.dumps(bad_schema))
+    (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    (tmp_path / "folder.ipynb").mkdir()
+    return {
+        "missing.ipynb": "no such file",
+        "notes.txt": "is not a notebook (not valid JSON",
+        "broken.ipynb": "is a malformed notebook (not valid JSON",
+        "data.json": "is not a notebook (JSON without 'cells'",
+        "bad_schema.ipynb": "is a malformed notebook",
+        "binary.ipynb": "is not a notebook",
+        "folder.ipynb": "is a folder, not a notebook",
+    }
+
+
+def test_unreadable_files_give_one_clear_line(tmp_path):
+    for name, message in _garbage(tmp_path).items():
+        proc = bptt("check", tmp_path / name, timeout=60)
+        assert proc.returncode == 2, name
+        assert proc.stdout == "", name
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (name, proc.stderr)
+        assert lines[0].startswith("bptt check: ")
+
+
+def test_a_bad_file_stops_before_any_kernel_runs(tmp_path):
+    good = tiny_notebook(tmp_path / "good.ipynb")
+    proc = bptt("check", good, tmp_path / "missing.ipynb", timeout=60)
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_nothing_is_written_to_the_home_folder(tmp_path):
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER_", "IPYTHON", "MPL"))}
+    env.update(HOME=str(home), TMPDIR=str(tmp), XDG_CACHE_HOME=str(home / ".cache"),
+               XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"))
+    path = tiny_notebook(tmp_path / "nb.ipynb",
+                         new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])"))
+    proc = bptt("check", path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(home.rglob("*")) == [], "files appeared in the home folder"
+    assert any(p.name.startswith("bptt-course-") for p in tmp.iterdir())
