@@ -30,9 +30,20 @@ def private_state_dir():
     """A per-user folder under the system's temporary folder for Jupyter's and matplotlib's files.
 
     It is kept between runs (matplotlib's font cache is built once), never in the home folder.
+    A folder of that name that someone else owns or can write to is not used (IPython would
+    run start-up files planted there): a fresh temporary folder is used instead.
     """
-    uid = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-    return Path(tempfile.gettempdir()) / f"bptt-course-{uid}"
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    base = Path(tempfile.gettempdir()) / f"bptt-course-{uid if uid is not None else 'user'}"
+    try:
+        base.mkdir(mode=0o700, exist_ok=True)
+        info = base.lstat()
+        if (not base.is_symlink() and (uid is None or info.st_uid == uid)
+                and not info.st_mode & 0o022):
+            return base
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="bptt-course-"))
 
 
 def keep_out_of_home(environ=None):
@@ -49,11 +60,12 @@ def keep_out_of_home(environ=None):
         The same mapping.
     """
     environ = os.environ if environ is None else environ
-    base = private_state_dir()
+    base = None
     for var, sub in _ENV_DIRS:
         if not environ.get(var):
+            base = base or private_state_dir()
             path = base / sub
-            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.mkdir(parents=True, exist_ok=True)
             environ[var] = str(path)
     environ.setdefault("MPLBACKEND", "Agg")
     return environ

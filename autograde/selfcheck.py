@@ -21,7 +21,7 @@ from .course import CourseError, keep_out_of_home
 from .submissions import grade_id
 
 CELL_TIMEOUT = 120  # seconds per cell, as c.Execute.timeout in nbgrader_config.py
-PROBE_TIMEOUT = 10  # after a timed-out cell: does the kernel still answer?
+PROBE_TIMEOUT = 5  # after a timed-out cell: does the kernel still answer (in milliseconds)?
 TIMEOUT_NAME = "CellTimeoutError"
 HIDDEN_TAG = "bptt-selfcheck-hidden"
 
@@ -218,6 +218,7 @@ def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
                     report.aborted = ("the kernel stopped answering after that cell ran too "
                                       "long (does your code catch KeyboardInterrupt?); the "
                                       "cells after it did not run")
+                    client.shutdown_kernel = "immediate"  # it would not hear a polite request
                     break
                 if err and index < n_own and not (grade_id(cell) or "").startswith(
                         ("test_", "hidden_")):

@@ -1,8 +1,10 @@
 """The `bptt` command line and the demo's building blocks (answers files, submissions, folders)."""
 
 import io
+import os
 import subprocess
 import sys
+import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import autograde
 from autograde.cli import main
-from autograde.course import keep_out_of_home, source_notebooks
+from autograde.course import keep_out_of_home, private_state_dir, source_notebooks
 from autograde.demo import MARKER_FILE, load_students, prepare_folder
 from autograde.submissions import answers_from_notebooks, build_submission, parse_answers
 
@@ -178,3 +180,13 @@ def test_demo_replaces_its_own_folder(tmp_path):
     (dest / "old.txt").write_text("from the last demo")
     dest = prepare_folder(dest)
     assert sorted(p.name for p in dest.iterdir()) == [MARKER_FILE]
+
+
+def test_state_folder_that_others_can_write_to_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mine = private_state_dir()
+    assert mine == tmp_path / f"bptt-course-{os.getuid()}" and mine.is_dir()
+    assert private_state_dir() == mine, "kept between runs"
+    mine.chmod(0o777)  # as if someone else had prepared it
+    other = private_state_dir()
+    assert other != mine and other.is_dir() and not other.stat().st_mode & 0o077

@@ -13,6 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde import check_step_jacobian
+from autograde.cli import main
 from autograde.course import source_notebooks
 from autograde.submissions import build_submission, grade_id, parse_answers
 
@@ -151,21 +152,27 @@ def _garbage(tmp_path):
     }
 
 
-def test_unreadable_files_give_one_clear_line(tmp_path):
+def test_unreadable_files_give_one_clear_line(tmp_path, capsys):
     for name, message in _garbage(tmp_path).items():
-        proc = bptt("check", tmp_path / name, timeout=60)
-        assert proc.returncode == 2, name
-        assert proc.stdout == "", name
-        lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and message in lines[0], (name, proc.stderr)
+        assert main(["check", str(tmp_path / name)]) == 2, name
+        out, err = capsys.readouterr()
+        assert out == "", name
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (name, err)
         assert lines[0].startswith("bptt check: ")
 
 
-def test_a_bad_file_stops_before_any_kernel_runs(tmp_path):
+def test_a_bad_file_stops_before_any_kernel_runs(tmp_path, capsys):
     good = tiny_notebook(tmp_path / "good.ipynb")
-    proc = bptt("check", good, tmp_path / "missing.ipynb", timeout=60)
-    assert proc.returncode == 2 and "no such file" in proc.stderr
-    assert proc.stdout == ""
+    assert main(["check", str(good), str(tmp_path / "missing.ipynb")]) == 2
+    out, err = capsys.readouterr()
+    assert "no such file" in err and out == ""
+
+
+def test_the_console_script_reports_errors_the_same_way(tmp_path):
+    proc = bptt("check", tmp_path / "missing.ipynb", timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == f"bptt check: {tmp_path / 'missing.ipynb'}: no such file"
 
 
 def test_nothing_is_written_to_the_home_folder(tmp_path):
