@@ -114,6 +114,9 @@ def judge(case, outcome, hint_fn):
                            "here). Writing into an input corrupts it for the caller, as in the "
                            "seed program: build a new array, or work on a .copy().",
                            outcome.error]
+        if outcome.error_type == "NotImplementedError":
+            return False, ["not written yet: replace `raise NotImplementedError()` in the answer "
+                           "cell with your code, then run that cell again."]
         return False, [f"your function raised {outcome.error}"]
     if outcome.modified:
         return False, [f"your function modified its input {', '.join(outcome.modified)}: "

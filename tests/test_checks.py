@@ -307,3 +307,14 @@ def test_in_place_blame_ignores_keyword_arguments():
     assert _assignment_target("deltas[t] = W.T @ deltas[t + 1]").strip() == "deltas[t]"
     assert _assignment_target("return f(sensitivity, states, W, activator, in_place=True)") == ""
     assert _assignment_target("if a == b: pass") == ""
+
+
+def test_unwritten_function_says_so(capsys):
+    """The released stub (`raise NotImplementedError()`) gets a plain message, not a traceback."""
+
+    def calc_delta(sensitivity, states, W, activator):
+        raise NotImplementedError()
+
+    assert checks.check_calc_delta(calc_delta) == 0.0
+    out = capsys.readouterr()
+    assert "not written yet" in out.out and out.err == ""
