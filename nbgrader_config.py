@@ -27,6 +27,33 @@ c.Execute.timeout = 120
 c.Execute.raise_on_iopub_timeout = False
 # A test cell a learner deleted is put back (otherwise it would score 0 without a word).
 c.OverwriteCells.add_missing_cells = True
+# The trusted grading step (autograde/trusted.py, docs/grading_integrity.md): after the
+# learner's kernel ran the notebook, every test cell's score is decided again in a fresh,
+# resource-limited process that returns only arrays, judged here with the instructor's
+# installed `autograde`. `GuardedExecute` is nbgrader's Execute surviving a killed kernel.
+# nbgrader 0.9.6's default list is Execute, IgnorePattern, ClearMetadataPreprocessor,
+# LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata (converters/autograde.py).
+c.Autograde.sanitize_preprocessors = [  # 0.9.6's list, with DropUnknownCells before OverwriteCells
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograde.trusted.DropUnknownCells",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "autograde.trusted.GuardedExecute",
+    "autograde.trusted.TrustedGrades",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# To run the learner's process as an unprivileged user (recommended; see the docs):
+# c.TrustedGrades.runner = ["setpriv", "--reuid=bptt-learner", "--regid=bptt-learner",
+#                           "--clear-groups", "--"]
 
 # --- feedback -------------------------------------------------------------------------------
 # Learners see the output of hidden tests (the checks' feedback) but not their source.

@@ -3,6 +3,7 @@
     bptt check NOTEBOOK [NOTEBOOK ...]   self-check: run notebooks, visible and hidden cases
     bptt release [--check]               regenerate notebooks/bptt/ from solutions/bptt/
     bptt demo [--dir DIR]                grade example submissions with nbgrader, show grades
+    bptt grade SUBMISSIONS [--dir DIR]   grade a class's submissions (trusted step, in parallel)
 """
 
 import argparse
@@ -55,9 +56,18 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_grade(args):
+    from .grade import grade_batch
+
+    root = _root(args)
+    dest = Path(args.dir) if args.dir else root / "build" / "grading"
+    _, failures = grade_batch(root, Path(args.submissions), dest, workers=args.workers)
+    return 1 if failures else 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="bptt", description="The BPTT course: self-check, release, demo.")
+        prog="bptt", description="The BPTT course: self-check, release, demo, grade.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="self-check notebooks: visible and hidden cases of every "
@@ -85,6 +95,16 @@ def build_parser():
                    help="also grade the instructor's solutions as student 'solutions'")
     p.add_argument("--root", help="the course repository (default: found from here)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("grade", help="grade a folder of submissions (<student>/bptt/*.ipynb) "
+                                     "with nbgrader and the trusted grading step, in parallel")
+    p.add_argument("submissions", metavar="SUBMISSIONS")
+    p.add_argument("--dir", help="output folder: feedback/, grades.csv, results/ "
+                                 "(default: build/grading); a rerun grades only what is missing")
+    p.add_argument("--workers", type=int, default=None,
+                   help="students graded at once (default: the number of cores)")
+    p.add_argument("--root", help="the course repository (default: found from here)")
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

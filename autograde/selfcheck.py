@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, keep_out_of_home
+from .course import CourseError, keep_out_of_home, recorded_version, version_warning
 from .submissions import grade_id
 
 CELL_TIMEOUT = 120  # seconds per cell, as c.Execute.timeout in nbgrader_config.py
@@ -311,6 +311,9 @@ def check_notebooks(paths, timeout=CELL_TIMEOUT, out=print, progress=sys.stderr)
         read_notebook(p)
     ok = True
     for p in paths:
+        warning = version_warning(recorded_version(read_notebook(p)))
+        if warning:
+            out(f"{Path(p).name}: {warning}")
         report = run_notebook(p, timeout=timeout, progress=progress)
         out(format_report(report))
         ok = ok and report.passed

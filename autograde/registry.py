@@ -1,0 +1,84 @@
+"""Every graded function of the course: how its cases are built and how an outcome is judged.
+
+The in-kernel checks (``check_<function>``) and the trusted grading step
+(:mod:`autograde.trusted`) both decide through this table, so that for honest
+work the feedback a learner sees and the score the instructor records agree.
+
+>>> from autograde.registry import GRADED
+>>> GRADED["calc_delta"].title
+'calc_delta'
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import cases as _cases
+from . import clipping as _clipping
+from . import hints as _hints
+from . import truncated as _truncated
+from .checks import judge as _judge
+from .checks import run_check
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One graded function.
+
+    Attributes
+    ----------
+    function : str
+        Its name in the notebooks (``answer_<function>``, ``test_<function>``, ``hidden_<function>``).
+    build : callable
+        ``build(hidden, seed) -> list of Case``; hidden cases are a superset of the visible ones.
+    hint_fn : callable or None
+        The hint function of the numerical-reference judge (:func:`autograde.checks.judge`).
+    judge_fn : callable or None
+        A property judge ``(case, outcome) -> (passed, lines)`` (clipping); replaces the
+        numerical-reference judge when given.
+    """
+
+    function: str
+    build: object
+    hint_fn: object = None
+    judge_fn: object = None
+
+    @property
+    def title(self):
+        return self.function
+
+    def cases(self, hidden=False, seed=0):
+        """The cases of a check, built by the checker (never from the learner's code)."""
+        return self.build(hidden, seed)
+
+    def judge(self, case, outcome):
+        """``(passed, lines)`` for one case: the same decision the in-kernel check makes."""
+        if self.judge_fn is not None:
+            return self.judge_fn(case, outcome)
+        return _judge(case, outcome, self.hint_fn)
+
+    def check(self, fn, *, hidden=False, seed=0):
+        """What ``check_<function>(fn, hidden=hidden, seed=seed)`` does, in this process."""
+        return run_check(self.title, fn, self.cases(hidden, seed), self.hint_fn,
+                         judge_fn=self.judge_fn)
+
+
+GRADED = {g.function: g for g in [
+    Graded("step_jacobian", _cases.step_jacobian_cases, _hints.hints_step_jacobian),
+    Graded("calc_delta", _cases.calc_delta_cases, _hints.hints_calc_delta),
+    Graded("calc_gradient", _cases.calc_gradient_cases, _hints.hints_calc_gradient),
+    Graded("truncated_bptt", _truncated.truncated_bptt_cases, _truncated.hints_truncated_bptt),
+    Graded("tbptt_k1k2", _truncated.tbptt_k1k2_cases, _truncated.hints_tbptt_k1k2),
+    Graded("clip_grad_norm", _clipping.clip_grad_norm_cases,
+           judge_fn=_clipping.judge_clip_grad_norm),
+    Graded("clip_grad_value", _clipping.clip_grad_value_cases,
+           judge_fn=_clipping.judge_clip_grad_value),
+]}
+
+
+@lru_cache(maxsize=64)
+def cached_cases(function, hidden, seed):
+    """The cases of ``function`` built once per process (a batch grades many learners).
+
+    The judges keep hint candidates in ``case.info``, which only speeds up later judging.
+    """
+    return tuple(GRADED[function].cases(hidden, seed))

@@ -1,0 +1,10 @@
+# ruff: noqa
+"""calc_delta never returns."""
+
+import numpy as np  # noqa: F401
+
+
+# %% answer_calc_delta
+def calc_delta(sensitivity, states, W, activator):
+    while True:
+        pass

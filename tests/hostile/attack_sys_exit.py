@@ -1,0 +1,15 @@
+# ruff: noqa
+"""the answer cell calls sys.exit()."""
+
+import numpy as np  # noqa: F401
+
+
+# %% answer_calc_delta
+def calc_delta(sensitivity, states, W, activator):
+    """Wrong on every case: no recursion at all."""
+    return np.zeros_like(states)
+
+
+import sys
+
+sys.exit(0)

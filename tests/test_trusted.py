@@ -1,0 +1,162 @@
+"""The trusted grading step: for honest work it gives the in-kernel checks' scores.
+
+The catalogued mistakes (tests/variants/mistakes.py) and the correct variants run in the
+trusted step's own process (one per graded function); every fraction must equal what the
+in-kernel check gives, and the feedback must open with the same verdict line.
+"""
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograde import trusted
+from autograde.registry import GRADED
+from autograde.trusted import Program, build_program, grade_program
+from autograde.trusted import TestCell as GradedCell
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = Path(__file__).resolve().parent / "variants"
+SOLUTIONS = sorted((ROOT / "solutions" / "bptt").glob("*.ipynb"))
+RELEASED = sorted((ROOT / "notebooks" / "bptt").glob("*.ipynb"))
+
+
+def in_kernel(function, fn, hidden):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        score = GRADED[function].check(fn, hidden=hidden)
+    return score, buf.getvalue()
+
+
+def _variants_program(module, function, names):
+    source = (VARIANTS / f"{module}.py").read_text(encoding="utf-8")
+    tests = [GradedCell(f"{'hidden' if h else 'test'}_{n}", function, h, call=n)
+             for n in names for h in (False, True)]
+    return Program([{"grade_id": "setup", "source": source}], tests)
+
+
+def test_registry_matches_the_check_functions():
+    import autograde
+
+    for name, graded in GRADED.items():
+        check = getattr(autograde, f"check_{name}")
+        assert graded.title == name and callable(check)
+        cases = graded.cases(hidden=False)
+        assert cases and len(graded.cases(hidden=True)) > len(cases)
+
+
+@pytest.mark.parametrize("function", ["step_jacobian", "calc_delta", "calc_gradient"])
+def test_catalogued_mistakes_get_the_in_kernel_score(function):
+    from variants.mistakes import BY_FUNCTION
+
+    mistakes = BY_FUNCTION[function]
+    verdicts = grade_program(_variants_program("mistakes", function, [m.name for m in mistakes]))
+    by_id = {v.test.grade_id: v for v in verdicts}
+    for m in mistakes:
+        for hidden in (False, True):
+            v = by_id[f"{'hidden' if hidden else 'test'}_{m.name}"]
+            score, text = in_kernel(function, m.fn, hidden)
+            assert v.fraction == score, f"{m.name} hidden={hidden}: {v.fraction} != {score}"
+            assert v.feedback.splitlines()[0] == text.splitlines()[0], m.name
+            if score < 1.0 and m.comparable:
+                for want in m.expect:  # the trusted feedback names the mistake too
+                    assert want in v.feedback, f"{m.name}: {want!r} missing"
+
+
+def test_solutions_get_full_marks_and_released_notebooks_zero():
+    seen = 0
+    for src_path, rel_path in zip(SOLUTIONS, RELEASED, strict=True):
+        src = nbformat.read(src_path, as_version=4)
+        for nb, want in ((src, 1.0), (nbformat.read(rel_path, as_version=4), 0.0)):
+            program = build_program(src, nb)
+            for v in grade_program(program):
+                seen += 1
+                assert v.fraction == want, f"{src_path.name} {v.test.grade_id}: {v.feedback}"
+    assert seen >= 14  # 7 functions, visible and hidden
+
+
+def test_grade_notebook_writes_what_nbgrader_scores(tmp_path):
+    from nbgrader.utils import determine_grade
+
+    src = nbformat.read(ROOT / "solutions" / "bptt" / "02_delta_recursion.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "bptt" / "02_delta_recursion.ipynb", as_version=4)
+    for cell in nb.cells:  # a forged in-kernel result: full marks on every test cell
+        if (cell.metadata.get("nbgrader", {}).get("grade_id") or "").startswith("hidden_"):
+            cell.outputs = [nbformat.v4.new_output("execute_result",
+                                                   data={"text/plain": "full marks"})]
+    trusted.grade_notebook(src, nb)
+    scores = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and cell.cell_type == "code":
+            scores[meta["grade_id"]] = determine_grade(cell)[0]
+            assert "trusted grading step" in cell.outputs[0]["text"]
+    assert scores == {"test_step_jacobian": 0, "hidden_step_jacobian": 0.0,
+                      "test_calc_delta": 0, "hidden_calc_delta": 0.0}
+
+
+def test_only_arrays_come_back(tmp_path):
+    out = tmp_path
+    np.savez(out / "g0_c0.npz", v=np.array([object()], dtype=object))
+    (out / "g0_c0.json").write_text(json.dumps({"value": {"kind": "ndarray", "key": "v"}}))
+    outcome = trusted.read_outcome(out, "g0_c0")
+    assert outcome.value is None and "could not be read" in outcome.error
+    (out / "g0_c1.json").write_text(json.dumps({"value": {"kind": "object", "type": "Liar"}}))
+    np.savez(out / "g0_c1.npz")
+    outcome = trusted.read_outcome(out, "g0_c1")
+    assert type(outcome.value).__name__ == "Liar" and not isinstance(outcome.value, np.ndarray)
+
+
+def test_seed_is_read_from_the_instructors_test_cell():
+    assert trusted.seed_of("float(3 * check_calc_delta(calc_delta, hidden=True, seed=42))",
+                           "calc_delta") == 42
+    assert trusted.seed_of("float(3 * check_calc_delta(calc_delta, hidden=True))",
+                           "calc_delta") == 0
+
+
+# --- the autograde version a notebook was released with ------------------------------------------
+
+def test_released_notebooks_record_the_autograde_version():
+    from autograde import __version__
+    from autograde.course import recorded_version
+
+    for path in RELEASED:
+        assert recorded_version(nbformat.read(path, as_version=4)) == __version__, path.name
+
+
+def _tiny_notebook(path, version):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 + 1")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["bptt"] = {"autograde_version": version}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_self_check_warns_on_stdout_when_versions_differ(tmp_path):
+    from autograde import __version__
+    from autograde.selfcheck import check_notebooks
+
+    for version, warned in (("0.0.1-old", True), (__version__, False)):
+        lines = []
+        path = _tiny_notebook(tmp_path / f"nb_{warned}.ipynb", version)
+        check_notebooks([path], out=lines.append, progress=io.StringIO())
+        text = "\n".join(lines)
+        assert ("released with autograde 0.0.1-old" in text) is warned, text
+        assert (f"autograde {__version__} is installed" in text) is warned
+
+
+def test_the_set_up_cells_import_warns_in_a_notebook(tmp_path, monkeypatch):
+    from autograde.course import warn_in_notebook
+
+    lines = []
+    monkeypatch.setenv("JPY_SESSION_NAME", str(_tiny_notebook(tmp_path / "a.ipynb", "9.9")))
+    assert "released with autograde 9.9" in warn_in_notebook(out=lines.append)
+    assert lines
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "missing.ipynb"))
+    assert warn_in_notebook(out=lines.append) == ""
