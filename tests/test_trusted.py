@@ -8,6 +8,9 @@ in-kernel check gives, and the feedback must open with the same verdict line.
 import contextlib
 import io
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -160,3 +163,78 @@ def test_the_set_up_cells_import_warns_in_a_notebook(tmp_path, monkeypatch):
     assert lines
     monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "missing.ipynb"))
     assert warn_in_notebook(out=lines.append) == ""
+
+
+# --- OS isolation: the learner's process as a throw-away user (CI runs as root) ------------------
+
+LEARNER = "bptt-learner-ci"
+RIGHT_CALC_DELTA = """
+def calc_delta(sensitivity, states, W, activator):
+    if LEAKED or WROTE:
+        return np.zeros_like(states)
+    T = len(states) - 1
+    deltas = np.zeros_like(states)
+    deltas[T] = sensitivity
+    for t in range(T - 1, 0, -1):
+        deltas[t] = activator.backward(states[t]) * (W.T @ deltas[t + 1])
+    return deltas
+"""
+
+
+def _file_attack_program(folder):
+    attack = f"""
+import numpy as np
+try:
+    LEAKED = "SECRET" in open({str(folder / 'solutions.ipynb')!r}).read()
+except OSError:
+    LEAKED = False
+try:
+    with open({str(folder / 'gradebook.db')!r}, "w") as fh:
+        fh.write("all full marks")
+    WROTE = True
+except OSError:
+    WROTE = False
+try:
+    open({str(folder / 'planted.py')!r}, "w").write("x = 1")
+except OSError:
+    pass
+"""
+    return Program([{"grade_id": "setup", "source": "import numpy as np"},
+                    {"grade_id": "answer_calc_delta", "source": attack + RIGHT_CALC_DELTA}],
+                   [GradedCell("test_calc_delta", "calc_delta", False)])
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
+                    or not shutil.which("useradd"), reason="needs root, setpriv and useradd")
+def test_file_attacks_fail_when_the_learner_process_runs_as_another_user(tmp_path):
+    created = subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                              "/usr/sbin/nologin", LEARNER], capture_output=True).returncode == 0
+    try:
+        folder = tmp_path / "course"
+        folder.mkdir(mode=0o755)
+        os.chmod(tmp_path, 0o755)
+        (folder / "solutions.ipynb").write_text("SECRET")
+        os.chmod(folder / "solutions.ipynb", 0o600)
+        (folder / "gradebook.db").write_text("grades")
+        os.chmod(folder / "gradebook.db", 0o644)
+        runner = ["setpriv", f"--reuid={LEARNER}", f"--regid={LEARNER}", "--clear-groups", "--"]
+        [v] = grade_program(_file_attack_program(folder), runner=runner)
+        assert v.fraction == 1.0, v.feedback  # it ran, and neither the read nor the write worked
+        assert (folder / "gradebook.db").read_text() == "grades"
+        assert not (folder / "planted.py").exists()
+        # the control: as the grader's own user, the same code reads and writes both files
+        [v] = grade_program(_file_attack_program(folder))
+        assert v.fraction == 0.0
+        assert (folder / "gradebook.db").read_text() == "all full marks"
+        assert (folder / "planted.py").exists()
+    finally:
+        if created:
+            subprocess.run(["userdel", LEARNER], capture_output=True)
+
+
+def test_bptt_grade_explains_a_missing_submissions_folder(tmp_path, capsys):
+    from autograde.cli import main
+
+    assert main(["grade", str(tmp_path / "nope"), "--dir", str(tmp_path / "out"),
+                 "--root", str(ROOT)]) == 2
+    assert "is not a folder of submissions" in capsys.readouterr().err
