@@ -1,6 +1,8 @@
 """Keep Jupyter, IPython, nbgrader and matplotlib out of the home folder during tests."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 _home = Path(tempfile.mkdtemp(prefix="bptt-tests-home-"))
+atexit.register(shutil.rmtree, _home, ignore_errors=True)
 for var, sub in [("JUPYTER_CONFIG_DIR", "jupyter-config"), ("JUPYTER_DATA_DIR", "jupyter-data"),
                  ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"), ("IPYTHONDIR", "ipython"),
                  ("MPLCONFIGDIR", "matplotlib")]:

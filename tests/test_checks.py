@@ -293,7 +293,8 @@ def test_feedback_does_not_repeat_itself(capsys):
 
 
 def test_timeouts_bound_a_whole_hidden_check(monkeypatch):
-    """cases x limit stays under nbgrader's 30 s cell timeout: at most MAX_TIMEOUTS are paid."""
+    """An endless loop pays at most MAX_TIMEOUTS limits per check: well under any cell timeout
+    (nbgrader's default is 30 s; nbgrader_config.py sets 120 s)."""
     n_hidden = max(len(b(True)) for b in BUILDERS.values())
     assert checks.MAX_TIMEOUTS * checks.MIN_LIMIT < 30
     assert n_hidden > checks.MAX_TIMEOUTS
