@@ -18,9 +18,10 @@ c.CourseDirectory.release_directory = "notebooks"
 # nbgrader 0.9.6 refuse the argument ("cannot both be specified in config and as an argument").
 
 # --- autograding ----------------------------------------------------------------------------
-# Seconds per cell. The worst cell is a hidden test whose learner code never returns: the
-# check stops each case after 2 s, and a hidden check has up to ~20 cases (about 40 s), plus
-# building the cases' numerical references. 120 s leaves room for a slow machine.
+# Seconds per cell. A test cell whose learner code never returns costs about 4 s (each case is
+# stopped after 2 s, and after 2 such cases the rest are not run); a demonstration cell that
+# calls such code directly has no limit of its own and waits for this one. 120 s leaves room
+# for the slowest honest cells (notebook 6 trains for about 12 s) on a slow machine.
 c.Execute.timeout = 120
 # A learner's code that swallows KeyboardInterrupt leaves the kernel silent after a timeout;
 # without this the whole submission fails instead of that one cell.

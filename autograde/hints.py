@@ -124,7 +124,8 @@ def hints_calc_delta(case, answer, t):
          f"deltas[{t}] takes f' from s_{t - 1}; delta_t needs f'(net_t) = "
          "activator.backward(states[t])."),
         (fp * (W @ d),
-         "The recursion uses W where it needs W^T: delta_t = diag(f'(net_t)) W^T delta_{t+1}."),
+         "The recursion uses W where it needs W^T: delta_t = diag(f'(net_t)) W^T delta_{t+1}. "
+         "(If you use step_jacobian, it is its transpose that maps delta_{t+1} to delta_t.)"),
         (states[t] * (W.T @ d),
          f"deltas[{t}] is multiplied by s_{t} itself, not by its derivative f'(net_{t}) = "
          "activator.backward(states[t])."),
