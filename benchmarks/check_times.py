@@ -8,30 +8,19 @@ Compare with the cell timeout of nbgrader_config.py (c.Execute.timeout = 120 s; 
 """
 
 import io
+import sys
 import time
 from contextlib import redirect_stdout
-
-import numpy as np
+from pathlib import Path
 
 from autograde import cases as C
 from autograde import checks
 
-
-def step_jacobian(W, state, activator):
-    return W * activator.backward(state)  # (H, H)
-
-
-def calc_delta(sensitivity, states, W, activator):
-    T = states.shape[0] - 1
-    deltas = np.zeros(states.shape)  # (T+1, H)
-    deltas[T] = sensitivity
-    for t in range(T - 1, 0, -1):
-        deltas[t] = activator.backward(states[t]) * (W.T @ deltas[t + 1])
-    return deltas
-
-
-def calc_gradient(deltas, states, xs):
-    return deltas[1:].T @ xs, deltas[1:].T @ states[:-1]  # (H, D), (H, H)
+# correct versions from the test suite's catalogue (the project ships no solutions in packages)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from variants.correct import cd_vectorised as calc_delta  # noqa: E402
+from variants.correct import cg_vectorised as calc_gradient  # noqa: E402
+from variants.correct import sj_broadcast as step_jacobian  # noqa: E402
 
 
 def endless(*args):
