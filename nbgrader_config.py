@@ -38,13 +38,13 @@ c.Autograde.sanitize_preprocessors = [  # 0.9.6's list, with DropUnknownCells be
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "autograde.trusted.DropUnknownCells",
+    "autograde.grading.trusted.DropUnknownCells",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograde.trusted.GuardedExecute",
-    "autograde.trusted.TrustedGrades",
+    "autograde.grading.trusted.GuardedExecute",
+    "autograde.grading.trusted.TrustedGrades",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -5,14 +5,14 @@
 1.0
 """
 
-from .checks import check_calc_delta, check_calc_gradient, check_step_jacobian
-from .clipping import check_clip_grad_norm, check_clip_grad_value
-from .truncated import check_tbptt_k1k2, check_truncated_bptt
+from .checks.clipping import check_clip_grad_norm, check_clip_grad_value
+from .checks.judge import check_calc_delta, check_calc_gradient, check_step_jacobian
+from .checks.truncated import check_tbptt_k1k2, check_truncated_bptt
 
 __version__ = "0.1.0"
 
 try:  # in a notebook released with another autograde version: say so (stdout), once per import
-    from .course import warn_in_notebook as _warn_in_notebook
+    from .grading.course import warn_in_notebook as _warn_in_notebook
 
     _warn_in_notebook()
 except Exception:  # noqa: BLE001, S110 - a version notice must never break an import

@@ -1,7 +1,7 @@
 """Every graded function of the course: how its cases are built and how an outcome is judged.
 
 The in-kernel checks (``check_<function>``) and the trusted grading step
-(:mod:`autograde.trusted`) both decide through this table, so that for honest
+(:mod:`autograde.grading.trusted`) both decide through this table, so that for honest
 work the feedback a learner sees and the score the instructor records agree.
 
 >>> from autograde.registry import GRADED
@@ -12,12 +12,12 @@ work the feedback a learner sees and the score the instructor records agree.
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import cases as _cases
-from . import clipping as _clipping
-from . import hints as _hints
-from . import truncated as _truncated
-from .checks import judge as _judge
-from .checks import run_check
+from .checks import cases as _cases
+from .checks import clipping as _clipping
+from .checks import hints as _hints
+from .checks import truncated as _truncated
+from .checks.judge import judge as _judge
+from .checks.judge import run_check
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Graded:
     build : callable
         ``build(hidden, seed) -> list of Case``; hidden cases are a superset of the visible ones.
     hint_fn : callable or None
-        The hint function of the numerical-reference judge (:func:`autograde.checks.judge`).
+        The hint function of the numerical-reference judge (:func:`autograde.checks.judge.judge`).
     judge_fn : callable or None
         A property judge ``(case, outcome) -> (passed, lines)`` (clipping); replaces the
         numerical-reference judge when given.

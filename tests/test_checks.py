@@ -11,10 +11,10 @@ import pytest
 from variants import correct
 from variants.mistakes import CATALOGUE
 
-from autograde import cases as C
-from autograde import checks
-from autograde.normalize import Rejected
-from autograde.safe_call import call_safely
+from autograde.checks import cases as C
+from autograde.checks import judge as checks
+from autograde.checks.normalize import Rejected
+from autograde.checks.safe_call import call_safely
 from bptt_helpers.numgrad import rel_error
 
 CHECKS = {"step_jacobian": checks.check_step_jacobian, "calc_delta": checks.check_calc_delta,
@@ -302,7 +302,7 @@ def test_timeouts_bound_a_whole_hidden_check(monkeypatch):
 
 def test_in_place_blame_ignores_keyword_arguments():
     """`f(..., in_place=True)` is a call, not an assignment: the message must not blame `sensitivity`."""
-    from autograde.checks import _assignment_target
+    from autograde.checks.judge import _assignment_target
 
     assert _assignment_target("states[t] *= 2").rstrip("* ") == "states[t]"
     assert _assignment_target("deltas[t] = W.T @ deltas[t + 1]").strip() == "deltas[t]"

@@ -14,9 +14,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import autograde
 from autograde.cli import main
-from autograde.course import keep_out_of_home, private_state_dir, source_notebooks
-from autograde.demo import MARKER_FILE, load_students, prepare_folder
-from autograde.submissions import answers_from_notebooks, build_submission, parse_answers
+from autograde.grading.course import keep_out_of_home, private_state_dir, source_notebooks
+from autograde.grading.demo import MARKER_FILE, load_students, prepare_folder
+from autograde.grading.submissions import answers_from_notebooks, build_submission, parse_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"

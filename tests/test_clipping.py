@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from autograde.clipping import (
+from autograde.checks.clipping import (
     check_clip_grad_norm,
     check_clip_grad_value,
     clip_grad_norm_cases,

@@ -18,9 +18,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde.course import source_notebooks
-from autograde.grade import grade_batch
-from autograde.submissions import answers_from_notebooks, build_submission, grade_id, parse_answers
+from autograde.grading.batch import grade_batch
+from autograde.grading.course import source_notebooks
+from autograde.grading.submissions import (
+    answers_from_notebooks,
+    build_submission,
+    grade_id,
+    parse_answers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).resolve().parent / "hostile"

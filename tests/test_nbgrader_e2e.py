@@ -18,9 +18,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde.course import source_notebooks
-from autograde.demo import read_gradebook
-from autograde.submissions import grade_id
+from autograde.grading.course import source_notebooks
+from autograde.grading.demo import read_gradebook
+from autograde.grading.submissions import grade_id
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ["misbehaves", "untouched", "wrong_fprime", "solutions"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde.submissions import grade_id, nbgrader_meta
+from autograde.grading.submissions import grade_id, nbgrader_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions" / "bptt").glob("*.ipynb"))

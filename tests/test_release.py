@@ -8,10 +8,10 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograde.checks import case_limit
+from autograde.checks.judge import case_limit
 from autograde.cli import main
-from autograde.course import generate, release_differences, source_notebooks
-from autograde.selfcheck import CELL_TIMEOUT
+from autograde.grading.course import generate, release_differences, source_notebooks
+from autograde.grading.selfcheck import CELL_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_notebooks = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
@@ -34,9 +34,9 @@ def test_config_settings():
 def _hidden_case_sets():
     """The hidden cases of every check that exists, with the per-case limit each gets."""
     sets = {}
-    for module, names in [("autograde.cases", ["step_jacobian", "calc_delta", "calc_gradient"]),
-                          ("autograde.truncated", ["truncated_bptt", "tbptt_k1k2"]),
-                          ("autograde.clipping", ["clip_grad_norm", "clip_grad_value"])]:
+    for module, names in [("autograde.checks.cases", ["step_jacobian", "calc_delta", "calc_gradient"]),
+                          ("autograde.checks.truncated", ["truncated_bptt", "tbptt_k1k2"]),
+                          ("autograde.checks.clipping", ["clip_grad_norm", "clip_grad_value"])]:
         try:
             mod = importlib.import_module(module)
         except ImportError:  # a check that is not written yet

@@ -14,8 +14,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde import check_step_jacobian
 from autograde.cli import main
-from autograde.course import source_notebooks
-from autograde.submissions import build_submission, grade_id, parse_answers
+from autograde.grading.course import source_notebooks
+from autograde.grading.submissions import build_submission, grade_id, parse_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_notebooks = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import truncated_refs as R  # noqa: E402
 
 from autograde import check_tbptt_k1k2, check_truncated_bptt  # noqa: E402
-from autograde.truncated import (  # noqa: E402
+from autograde.checks.truncated import (  # noqa: E402
     SIGMA_W,
     VISIBLE_TBPTT,
     VISIBLE_TRUNCATED,

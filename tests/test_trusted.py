@@ -17,10 +17,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograde import trusted
+from autograde.grading import trusted
+from autograde.grading.trusted import Program, build_program, grade_program
+from autograde.grading.trusted import TestCell as GradedCell
 from autograde.registry import GRADED
-from autograde.trusted import Program, build_program, grade_program
-from autograde.trusted import TestCell as GradedCell
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = Path(__file__).resolve().parent / "variants"
@@ -125,7 +125,7 @@ def test_seed_is_read_from_the_instructors_test_cell():
 
 def test_released_notebooks_record_the_autograde_version():
     from autograde import __version__
-    from autograde.course import recorded_version
+    from autograde.grading.course import recorded_version
 
     for path in RELEASED:
         assert recorded_version(nbformat.read(path, as_version=4)) == __version__, path.name
@@ -143,7 +143,7 @@ def _tiny_notebook(path, version):
 
 def test_self_check_warns_on_stdout_when_versions_differ(tmp_path):
     from autograde import __version__
-    from autograde.selfcheck import check_notebooks
+    from autograde.grading.selfcheck import check_notebooks
 
     for version, warned in (("0.0.1-old", True), (__version__, False)):
         lines = []
@@ -155,7 +155,7 @@ def test_self_check_warns_on_stdout_when_versions_differ(tmp_path):
 
 
 def test_the_set_up_cells_import_warns_in_a_notebook(tmp_path, monkeypatch):
-    from autograde.course import warn_in_notebook
+    from autograde.grading.course import warn_in_notebook
 
     lines = []
     monkeypatch.setenv("JPY_SESSION_NAME", str(_tiny_notebook(tmp_path / "a.ipynb", "9.9")))

@@ -11,7 +11,7 @@ def calc_delta(sensitivity, states, W, activator):
 
 
 import autograde
-import autograde.checks
+import autograde.checks.judge
 
 
 def check_calc_delta(fn, *, hidden=False, seed=0):
@@ -20,4 +20,4 @@ def check_calc_delta(fn, *, hidden=False, seed=0):
 
 
 autograde.check_calc_delta = check_calc_delta
-autograde.checks.check_calc_delta = check_calc_delta
+autograde.checks.judge.check_calc_delta = check_calc_delta

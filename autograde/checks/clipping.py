@@ -16,15 +16,15 @@ exact arithmetic, and an epsilon such as ``max_norm / (total + 1e-6)`` must show
 
 Both return a list with one new array per input array (same order and shapes)
 and must not modify their input. The learner's function is called through
-:func:`autograde.safe_call.call_safely`; feedback follows :mod:`autograde.checks`.
+:func:`autograde.checks.safe_call.call_safely`; feedback follows :mod:`autograde.checks.judge`.
 """
 
 
 import numpy as np
 
 from .cases import Case, Output
-from .checks import judge, run_check
 from .hints import _close, generic
+from .judge import judge, run_check
 from .normalize import Rejected, to_array
 
 PROP_TOL = 1e-10  # relative precision of every property
@@ -326,5 +326,5 @@ def check_clip_grad_value(fn, *, hidden=False, seed=0):
 # --- running the cases ---------------------------------------------------------------------
 
 def run_property_check(title, fn, cases, judge_fn):
-    """:func:`autograde.checks.run_check` with a judge that decides by properties."""
+    """:func:`autograde.checks.judge.run_check` with a judge that decides by properties."""
     return run_check(title, fn, cases, None, judge_fn=judge_fn)

@@ -1,10 +1,10 @@
-"""The learner's side of the trusted grading step: ``python -I -m autograde.trusted_child DIR``.
+"""The learner's side of the trusted grading step: ``python -I -m autograde.grading.child DIR``.
 
-Runs in a fresh process started by :mod:`autograde.trusted` with resource limits.
+Runs in a fresh process started by :mod:`autograde.grading.trusted` with resource limits.
 It runs the notebook's locked set-up cells and the learner's answer cells (from
 ``DIR/program.json``), calls the learner's functions on the checker's case inputs
 (``DIR/inputs.npz``; activators by name) through
-:func:`autograde.safe_call.call_safely`, and writes what came back, case by case,
+:func:`autograde.checks.safe_call.call_safely`, and writes what came back, case by case,
 as plain arrays (``DIR/out/g<G>_c<I>.npz``) and a small JSON (``g<G>_c<I>.json``).
 
 Nothing here decides a score: the parent judges the arrays against references it
@@ -105,7 +105,7 @@ def main(folder):
     out = folder / "out"
     out.mkdir(exist_ok=True)
     # The objects this module needs are bound before the learner's code runs.
-    from autograde.safe_call import call_safely
+    from autograde.checks.safe_call import call_safely
 
     groups = [[(decode_arg({"kind": "list", "items": c["args"]}, arrays), c["names"], c["limit"])
                for c in g["cases"]] for g in program["groups"]]

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .course import CourseError, check_root, find_root, keep_out_of_home
+from ..grading.course import CourseError, check_root, find_root, keep_out_of_home
 
 
 def _root(args):
@@ -19,13 +19,13 @@ def _root(args):
 
 
 def cmd_check(args):
-    from .selfcheck import check_notebooks
+    from ..grading.selfcheck import check_notebooks
 
     return check_notebooks(args.notebooks, timeout=args.timeout)
 
 
 def cmd_release(args):
-    from .course import release
+    from ..grading.course import release
 
     root = _root(args)
     changed = release(root, check=args.check)
@@ -41,7 +41,7 @@ def cmd_release(args):
 
 
 def cmd_demo(args):
-    from .demo import load_students, report, run_demo, solutions_student
+    from ..grading.demo import load_students, report, run_demo, solutions_student
 
     root = _root(args)
     examples = Path(args.examples) if args.examples else root / "examples" / "submissions"
@@ -57,7 +57,7 @@ def cmd_demo(args):
 
 
 def cmd_grade(args):
-    from .grade import grade_batch
+    from ..grading.batch import grade_batch
 
     root = _root(args)
     dest = Path(args.dir) if args.dir else root / "build" / "grading"
@@ -73,7 +73,7 @@ def build_parser():
     p = sub.add_parser("check", help="self-check notebooks: visible and hidden cases of every "
                                      "exercise, without an nbgrader course")
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
-    from .selfcheck import CELL_TIMEOUT
+    from ..grading.selfcheck import CELL_TIMEOUT
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
                    help=f"seconds a cell may run (default {CELL_TIMEOUT})")
     p.set_defaults(func=cmd_check)

@@ -79,7 +79,7 @@ def find_root(start=None):
     package was installed from (an editable install of the repository).
     """
     start = Path(start or Path.cwd()).resolve()
-    candidates = [start, *start.parents, Path(__file__).resolve().parent.parent]
+    candidates = [start, *start.parents, Path(__file__).resolve().parents[2]]
     for folder in candidates:
         if (folder / CONFIG).is_file() and (folder / SOURCE / ASSIGNMENT).is_dir():
             return folder
@@ -167,7 +167,7 @@ VERSION_KEY = "bptt"  # notebook metadata: {"bptt": {"autograde_version": "0.1.0
 
 def installed_version():
     """The version of the ``autograde`` package this Python imports."""
-    from . import __version__
+    from .. import __version__
 
     return __version__
 

@@ -14,7 +14,7 @@
 - ``grades.csv``: one row per student (total, maximum, then every graded cell).
 
 Each student is one unit of work: ``nbgrader autograde bptt --student S --force``
-(the learner's kernel, then :class:`autograde.trusted.TrustedGrades`) in the worker's
+(the learner's kernel, then :class:`autograde.grading.trusted.TrustedGrades`) in the worker's
 course folder. At the end ``nbgrader generate_feedback`` runs once per worker.
 """
 

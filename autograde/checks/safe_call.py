@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
-_HELPERS_DIR = str(Path(__file__).resolve().parent.parent / "bptt_helpers")
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_HELPERS_DIR = str(Path(__file__).resolve().parent.parent.parent / "bptt_helpers")
 REFIRE = 0.05  # seconds between later firings of the timer
 _LIBRARY_DIRS = tuple({_PACKAGE_DIR, _HELPERS_DIR, sys.prefix, sys.base_prefix, sys.exec_prefix})
 

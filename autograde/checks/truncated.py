@@ -40,7 +40,7 @@ from bptt_helpers.softmax_rnn import (
 
 from . import hints as _hints
 from .cases import Case, Output
-from .checks import run_check
+from .judge import run_check
 
 SIGMA_W = 6.0  # sigma_max(W) for sigmoid states
 NAMES = ("dU", "dV", "dW")

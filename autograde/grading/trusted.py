@@ -7,7 +7,7 @@ display floats as text, kill the kernel). This step re-decides each test cell:
 1. the notebook's locked set-up cells (from the instructor's source notebook) and
    the learner's answer cells (by ``grade_id``, in the source's order; cells a
    learner added are ignored) run in a fresh ``python -I`` process
-   (:mod:`autograde.trusted_child`) with limits on wall time, CPU time, address
+   (:mod:`autograde.grading.child`) with limits on wall time, CPU time, address
    space and file size, in a new session that is killed as a whole afterwards;
 2. that process calls the learner's functions on the inputs of the checker's cases,
    built here (``.npz``; activators by name), and sends back only plain arrays
@@ -39,9 +39,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from .checks import MAX_TIMEOUTS, case_limit, print_report
-from .registry import GRADED, cached_cases
-from .safe_call import Outcome
+from ..checks.judge import MAX_TIMEOUTS, case_limit, print_report
+from ..checks.safe_call import Outcome
+from ..registry import GRADED, cached_cases
 
 SETUP_SECONDS = 60  # wall time for starting Python and running the set-up and answer cells
 MAX_SECONDS = 900  # wall time of one notebook's process, at most
@@ -218,7 +218,7 @@ def run_learner_process(folder, seconds, memory=MEMORY_BYTES, runner=None,
     str
         ``""`` when it finished, else why it stopped ("ran past ...", "was stopped by signal N").
     """
-    cmd = [sys.executable, "-I", "-m", "autograde.trusted_child", str(folder)]
+    cmd = [sys.executable, "-I", "-m", "autograde.grading.child", str(folder)]
     if runner:
         cmd = [*runner, *cmd]
     proc = subprocess.Popen(cmd, cwd=folder, env=child_env(folder), stdin=subprocess.DEVNULL,
@@ -487,7 +487,7 @@ class DropUnknownCells(NbGraderPreprocessor):
 
 
 class TrustedGrades(NbGraderPreprocessor):
-    """Re-decide every test cell outside the learner's kernel (see :mod:`autograde.trusted`)."""
+    """Re-decide every test cell outside the learner's kernel (see :mod:`autograde.grading.trusted`)."""
 
     runner = List(Unicode(), default_value=[], help=(
         "A command prefix that runs the learner's process as another user, e.g. "

@@ -1,0 +1,7 @@
+"""``python -m autograde.cli``: the ``bptt`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
