@@ -12,7 +12,7 @@ from .checks.truncated import check_tbptt_k1k2, check_truncated_bptt
 __version__ = "0.1.0"
 
 try:  # in a notebook released with another autograde version: say so (stdout), once per import
-    from .grading.course import warn_in_notebook as _warn_in_notebook
+    from .version import warn_in_notebook as _warn_in_notebook
 
     _warn_in_notebook()
 except Exception:  # noqa: BLE001, S110 - a version notice must never break an import

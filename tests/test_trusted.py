@@ -125,7 +125,7 @@ def test_seed_is_read_from_the_instructors_test_cell():
 
 def test_released_notebooks_record_the_autograde_version():
     from autograde import __version__
-    from autograde.grading.course import recorded_version
+    from autograde.version import recorded_version
 
     for path in RELEASED:
         assert recorded_version(nbformat.read(path, as_version=4)) == __version__, path.name
@@ -155,7 +155,7 @@ def test_self_check_warns_on_stdout_when_versions_differ(tmp_path):
 
 
 def test_the_set_up_cells_import_warns_in_a_notebook(tmp_path, monkeypatch):
-    from autograde.grading.course import warn_in_notebook
+    from autograde.version import warn_in_notebook
 
     lines = []
     monkeypatch.setenv("JPY_SESSION_NAME", str(_tiny_notebook(tmp_path / "a.ipynb", "9.9")))

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, keep_out_of_home, recorded_version, version_warning
+from ..version import recorded_version, version_warning
+from .course import CourseError, keep_out_of_home
 from .submissions import grade_id
 
 CELL_TIMEOUT = 120  # seconds per cell, as c.Execute.timeout in nbgrader_config.py
