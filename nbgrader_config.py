@@ -18,33 +18,40 @@ c.CourseDirectory.release_directory = "notebooks"
 # nbgrader 0.9.6 refuse the argument ("cannot both be specified in config and as an argument").
 
 # --- autograding ----------------------------------------------------------------------------
-# Seconds per cell. A test cell whose learner code never returns costs about 4 s (each case is
-# stopped after 2 s, and after 2 such cases the rest are not run); a demonstration cell that
-# calls such code directly has no limit of its own and waits for this one. 120 s leaves room
-# for the slowest honest cells (notebook 6 trains for about 12 s) on a slow machine.
+# Seconds per cell in the learner's kernel. A test cell whose learner code never returns costs
+# about 4 s (each case is stopped after its limit, and after 2 such cases the rest are not
+# run); a demonstration cell that calls such code directly waits for this one. 120 s leaves
+# room for the slowest honest cells (notebook 6 trains for about 12 s) on a slow machine.
 c.Execute.timeout = 120
 # A learner's code that swallows KeyboardInterrupt leaves the kernel silent after a timeout;
 # without this the whole submission fails instead of that one cell.
 c.Execute.raise_on_iopub_timeout = False
 # A test cell a learner deleted is put back (otherwise it would score 0 without a word).
 c.OverwriteCells.add_missing_cells = True
-# The trusted grading step (autograde/trusted.py, docs/grading_integrity.md): after the
-# learner's kernel ran the notebook, every test cell's score is decided again in a fresh,
-# resource-limited process that returns only arrays, judged here with the instructor's
-# installed `autograde`. `GuardedExecute` is nbgrader's Execute surviving a killed kernel.
+# Every piece of learner code runs in a bubblewrap sandbox (autograde/grading/sandbox.py):
+# the kernel (below) and the trusted step's process. Without bubblewrap grading refuses, unless
+# BPTT_UNSAFE_NO_SANDBOX=1 is set (learner code then runs with your rights).
+c.GuardedExecute.kernel_manager_class = "autograde.grading.kernel.SandboxedKernelManager"
+# Scores-only mode (large classes): set to False; no kernel runs, the trusted step decides and
+# explains every score, feedback has no figures.
+c.GuardedExecute.run_notebook = True
+# The trusted grading step (autograde/grading/trusted.py, docs/grading_integrity.md): every
+# test cell's score is decided again in a fresh sandboxed process that returns only arrays,
+# judged here with the instructor's installed `autograde`. Hidden cases come from the course's
+# secret seed (made once in .bptt-hidden-seed; or set c.TrustedGrades.hidden_seed).
 # nbgrader 0.9.6's default list is Execute, IgnorePattern, ClearMetadataPreprocessor,
 # LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata (converters/autograde.py).
-c.Autograde.sanitize_preprocessors = [  # 0.9.6's list, with DropUnknownCells before OverwriteCells
+c.Autograde.sanitize_preprocessors = [  # 0.9.6's list, with RestoreCells first
+    "autograde.grading.preprocessors.RestoreCells",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "autograde.grading.trusted.DropUnknownCells",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograde.grading.trusted.GuardedExecute",
-    "autograde.grading.trusted.TrustedGrades",
+    "autograde.grading.preprocessors.GuardedExecute",
+    "autograde.grading.preprocessors.TrustedGrades",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -52,14 +59,11 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# To run the learner's process as an unprivileged user (recommended; see the docs):
-# c.TrustedGrades.runner = ["setpriv", "--reuid=bptt-learner", "--regid=bptt-learner",
-#                           "--clear-groups", "--"]
 
 # --- feedback -------------------------------------------------------------------------------
 # Learners see the output of hidden tests (the checks' feedback) but not their source.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "autograde.grading.preprocessors.SafeClearHiddenTests",
 ]

@@ -4,6 +4,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="${BPTT_VENV:-$ROOT/.venv}"
+# Grading runs learner code in a bubblewrap sandbox. As root with apt (CI, a fresh grading
+# machine) install it; otherwise say how, once (grading refuses to run without it).
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing bubblewrap (the grading sandbox)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+  else
+    echo "note: bubblewrap is not installed; grading will refuse to run until it is" \
+         "(Debian/Ubuntu: sudo apt-get install bubblewrap)"
+  fi
+fi
 PY="${PYTHON:-python3}"
 if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating the virtual environment $VENV"

@@ -24,3 +24,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def root():
     """The repository's root folder."""
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def sandbox_ready():
+    """Grading's sandbox works here; CI (CI=true, root) must have it, elsewhere the test is skipped."""
+    from autograde.grading import sandbox
+
+    why = sandbox.probe()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"the grading sandbox must run in CI: {why}")
+        pytest.skip(f"grading sandbox unavailable here: {why}")
+    return True

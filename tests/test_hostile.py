@@ -35,7 +35,8 @@ HONEST_FN = "step_jacobian"
 # Short limits keep the suite fast: a cell that never ends costs 20 s in the learner's kernel
 # and 15 s in the trusted step's process (defaults: 120 s and 60 s).
 CONFIG = "c.Execute.timeout = 20\nc.TrustedGrades.setup_seconds = 15"
-pytestmark = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
+pytestmark = [pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet"),
+              pytest.mark.usefixtures("sandbox_ready")]
 
 
 def _delete_tests(nb):

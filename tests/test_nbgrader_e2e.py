@@ -24,7 +24,8 @@ from autograde.grading.submissions import grade_id
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENTS = ["misbehaves", "untouched", "wrong_fprime", "solutions"]
-pytestmark = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
+pytestmark = [pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet"),
+              pytest.mark.usefixtures("sandbox_ready")]
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,18 @@ in-kernel check gives, and the feedback must open with the same verdict line.
 
 import contextlib
 import io
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-from autograde.grading import trusted
-from autograde.grading.trusted import Program, build_program, grade_program
-from autograde.grading.trusted import TestCell as GradedCell
+from autograde.grading import protocol, trusted
+from autograde.grading.preprocessors import grade_notebook
+from autograde.grading.program import Program, build_program, seed_of
+from autograde.grading.program import TestCell as GradedCell
+from autograde.grading.trusted import grade_program
 from autograde.registry import GRADED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +52,12 @@ def test_registry_matches_the_check_functions():
 
 
 @pytest.mark.parametrize("function", ["step_jacobian", "calc_delta", "calc_gradient"])
-def test_catalogued_mistakes_get_the_in_kernel_score(function):
+def test_catalogued_mistakes_get_the_in_kernel_score(function, sandbox_ready):
     from variants.mistakes import BY_FUNCTION
 
     mistakes = BY_FUNCTION[function]
-    verdicts = grade_program(_variants_program("mistakes", function, [m.name for m in mistakes]))
+    verdicts = grade_program(_variants_program("mistakes", function, [m.name for m in mistakes]),
+                             ROOT / "notebooks" / "bptt")
     by_id = {v.test.grade_id: v for v in verdicts}
     for m in mistakes:
         for hidden in (False, True):
@@ -70,19 +70,19 @@ def test_catalogued_mistakes_get_the_in_kernel_score(function):
                     assert want in v.feedback, f"{m.name}: {want!r} missing"
 
 
-def test_solutions_get_full_marks_and_released_notebooks_zero():
+def test_solutions_get_full_marks_and_released_notebooks_zero(sandbox_ready):
     seen = 0
     for src_path, rel_path in zip(SOLUTIONS, RELEASED, strict=True):
         src = nbformat.read(src_path, as_version=4)
         for nb, want in ((src, 1.0), (nbformat.read(rel_path, as_version=4), 0.0)):
             program = build_program(src, nb)
-            for v in grade_program(program):
+            for v in grade_program(program, rel_path.parent):
                 seen += 1
                 assert v.fraction == want, f"{src_path.name} {v.test.grade_id}: {v.feedback}"
     assert seen >= 14  # 7 functions, visible and hidden
 
 
-def test_grade_notebook_writes_what_nbgrader_scores(tmp_path):
+def test_grade_notebook_writes_what_nbgrader_scores(tmp_path, sandbox_ready):
     from nbgrader.utils import determine_grade
 
     src = nbformat.read(ROOT / "solutions" / "bptt" / "02_delta_recursion.ipynb", as_version=4)
@@ -91,7 +91,7 @@ def test_grade_notebook_writes_what_nbgrader_scores(tmp_path):
         if (cell.metadata.get("nbgrader", {}).get("grade_id") or "").startswith("hidden_"):
             cell.outputs = [nbformat.v4.new_output("execute_result",
                                                    data={"text/plain": "full marks"})]
-    trusted.grade_notebook(src, nb)
+    grade_notebook(src, nb, ROOT / "notebooks" / "bptt")
     scores = {}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -102,23 +102,37 @@ def test_grade_notebook_writes_what_nbgrader_scores(tmp_path):
                       "test_calc_delta": 0, "hidden_calc_delta": 0.0}
 
 
-def test_only_arrays_come_back(tmp_path):
-    out = tmp_path
-    np.savez(out / "g0_c0.npz", v=np.array([object()], dtype=object))
-    (out / "g0_c0.json").write_text(json.dumps({"value": {"kind": "ndarray", "key": "v"}}))
-    outcome = trusted.read_outcome(out, "g0_c0")
-    assert outcome.value is None and "could not be read" in outcome.error
-    (out / "g0_c1.json").write_text(json.dumps({"value": {"kind": "object", "type": "Liar"}}))
-    np.savez(out / "g0_c1.npz")
-    outcome = trusted.read_outcome(out, "g0_c1")
-    assert type(outcome.value).__name__ == "Liar" and not isinstance(outcome.value, np.ndarray)
+def test_only_plain_arrays_come_back():
+    liar = trusted.decode_value({"kind": "object", "type": "Liar"}, {})
+    assert type(liar).__name__ == "Liar" and not isinstance(liar, np.ndarray)
+    with pytest.raises(ValueError):
+        trusted.decode_value({"kind": "pickle", "key": "v"}, {})
+    huge = trusted.decode_value({"kind": "toolarge", "shape": [10**6, 10**6]}, {})
+    assert huge.shape == (10**6, 10**6) and huge.strides == (0, 0)  # no memory behind it
+
+
+def test_the_result_channel_is_bounded_before_anything_is_read():
+    r, w = os.pipe()
+    try:
+        os.write(w, protocol.encode({"op": "result"}, {"v": np.zeros(1000)}))
+        with pytest.raises(protocol.ProtocolError, match="larger than allowed"):
+            protocol.receive(r, max_data=1000)
+    finally:
+        os.close(r), os.close(w)
+    for spec, data in ([{"name": "v", "dtype": "|O", "shape": [1]}], b"\0" * 8), \
+            ([{"name": "v", "dtype": "<f8", "shape": [2]}], b"\0" * 8), \
+            ([{"name": "v", "dtype": "<f8", "shape": [1]}], b"\0" * 16):
+        with pytest.raises(protocol.ProtocolError):
+            protocol.decode_arrays(spec, data)
+    arrays = protocol.decode_arrays([{"name": "v", "dtype": "<f8", "shape": [2]}],
+                                    np.array([1.0, 2.0]).tobytes())
+    assert arrays["v"].tolist() == [1.0, 2.0] and arrays["v"].flags.writeable
 
 
 def test_seed_is_read_from_the_instructors_test_cell():
-    assert trusted.seed_of("float(3 * check_calc_delta(calc_delta, hidden=True, seed=42))",
-                           "calc_delta") == 42
-    assert trusted.seed_of("float(3 * check_calc_delta(calc_delta, hidden=True))",
-                           "calc_delta") == 0
+    assert seed_of("float(3 * check_calc_delta(calc_delta, hidden=True, seed=42))",
+                   "calc_delta") == 42
+    assert seed_of("float(3 * check_calc_delta(calc_delta, hidden=True))", "calc_delta") is None
 
 
 # --- the autograde version a notebook was released with ------------------------------------------
@@ -165,9 +179,8 @@ def test_the_set_up_cells_import_warns_in_a_notebook(tmp_path, monkeypatch):
     assert warn_in_notebook(out=lines.append) == ""
 
 
-# --- OS isolation: the learner's process as a throw-away user (CI runs as root) ------------------
+# --- OS isolation: the learner's process in the sandbox ---------------------------------------
 
-LEARNER = "bptt-learner-ci"
 RIGHT_CALC_DELTA = """
 def calc_delta(sensitivity, states, W, activator):
     if LEAKED or WROTE:
@@ -204,32 +217,23 @@ except OSError:
                    [GradedCell("test_calc_delta", "calc_delta", False)])
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv")
-                    or not shutil.which("useradd"), reason="needs root, setpriv and useradd")
-def test_file_attacks_fail_when_the_learner_process_runs_as_another_user(tmp_path):
-    created = subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                              "/usr/sbin/nologin", LEARNER], capture_output=True).returncode == 0
-    try:
-        folder = tmp_path / "course"
-        folder.mkdir(mode=0o755)
-        os.chmod(tmp_path, 0o755)
-        (folder / "solutions.ipynb").write_text("SECRET")
-        os.chmod(folder / "solutions.ipynb", 0o600)
-        (folder / "gradebook.db").write_text("grades")
-        os.chmod(folder / "gradebook.db", 0o644)
-        runner = ["setpriv", f"--reuid={LEARNER}", f"--regid={LEARNER}", "--clear-groups", "--"]
-        [v] = grade_program(_file_attack_program(folder), runner=runner)
-        assert v.fraction == 1.0, v.feedback  # it ran, and neither the read nor the write worked
-        assert (folder / "gradebook.db").read_text() == "grades"
-        assert not (folder / "planted.py").exists()
-        # the control: as the grader's own user, the same code reads and writes both files
-        [v] = grade_program(_file_attack_program(folder))
-        assert v.fraction == 0.0
-        assert (folder / "gradebook.db").read_text() == "all full marks"
-        assert (folder / "planted.py").exists()
-    finally:
-        if created:
-            subprocess.run(["userdel", LEARNER], capture_output=True)
+def test_file_attacks_fail_in_the_sandbox(tmp_path, sandbox_ready):
+    folder = tmp_path / "course"
+    folder.mkdir(mode=0o777)
+    os.chmod(tmp_path, 0o755)
+    (folder / "solutions.ipynb").write_text("SECRET")
+    os.chmod(folder / "solutions.ipynb", 0o644)  # readable and writable by anyone who sees them
+    (folder / "gradebook.db").write_text("grades")
+    os.chmod(folder / "gradebook.db", 0o666)
+    [v] = grade_program(_file_attack_program(folder), tmp_path)
+    assert v.fraction == 1.0, v.feedback  # it ran, and neither the read nor the write worked
+    assert (folder / "gradebook.db").read_text() == "grades"
+    assert not (folder / "planted.py").exists()
+    # the control: without the sandbox (the explicit opt-out) the same code reads and writes both
+    [v] = grade_program(_file_attack_program(folder), tmp_path, sandboxed=False)
+    assert v.fraction == 0.0
+    assert (folder / "gradebook.db").read_text() == "all full marks"
+    assert (folder / "planted.py").exists()
 
 
 def test_bptt_grade_explains_a_missing_submissions_folder(tmp_path, capsys):

@@ -7,6 +7,7 @@
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,10 +59,18 @@ def cmd_demo(args):
 
 def cmd_grade(args):
     from ..grading.batch import grade_batch
+    from ..grading.sandbox import UNSAFE_ENV, SandboxUnavailable
 
     root = _root(args)
     dest = Path(args.dir) if args.dir else root / "build" / "grading"
-    _, failures = grade_batch(root, Path(args.submissions), dest, workers=args.workers)
+    if args.unsafe_no_sandbox:
+        os.environ[UNSAFE_ENV] = "1"
+    try:
+        _, failures = grade_batch(root, Path(args.submissions), dest, workers=args.workers,
+                                  scores_only=args.scores_only,
+                                  student_seconds=args.student_seconds)
+    except SandboxUnavailable as exc:
+        raise CourseError(str(exc)) from None
     return 1 if failures else 0
 
 
@@ -103,6 +112,14 @@ def build_parser():
                                  "(default: build/grading); a rerun grades only what is missing")
     p.add_argument("--workers", type=int, default=None,
                    help="students graded at once (default: the number of cores)")
+    p.add_argument("--scores-only", action="store_true",
+                   help="decide every score with the trusted step only, without running the "
+                        "notebooks in a kernel (faster; feedback has each check's text, no figures)")
+    p.add_argument("--student-seconds", type=float, default=1800,
+                   help="wall-clock budget of one student's grading (default 1800)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="DANGEROUS: run learner code without the bubblewrap sandbox, with your "
+                        "rights (only where bubblewrap cannot run, on a machine you can lose)")
     p.add_argument("--root", help="the course repository (default: found from here)")
     p.set_defaults(func=cmd_grade)
     return parser

@@ -1,21 +1,20 @@
-"""``bptt grade SUBMISSIONS``: grade a class's submissions with nbgrader and the trusted step.
+"""``bptt grade SUBMISSIONS``: grade a class with nbgrader, the sandbox and the trusted step.
 
 ``SUBMISSIONS`` holds one folder per student, ``<student>/bptt/*.ipynb`` (nbgrader's
 ``submitted/`` layout) or ``<student>/*.ipynb``. The output folder (``--dir``) gets:
 
-- ``course/``: the course, released there once with ``nbgrader generate_assignment``;
-- ``workers/<k>/``: one nbgrader course folder (own ``gradebook.db``) per worker, so
-  that workers never share nbgrader's serial ``autograde`` (nbgrader #174);
-- ``autograded/<student>/``, ``feedback/<student>/``: copied from the worker that graded
-  the student (feedback without hidden test source, see ``nbgrader_config.py``);
-- ``results/<student>.json``: the student's grades, written last and atomically: a
-  student with a results file is done; a rerun skips them and grades the rest, so a
-  crash or a killed worker loses no grade already given;
-- ``grades.csv``: one row per student (total, maximum, then every graded cell).
+- ``course/``: the course, released there once with ``nbgrader generate_assignment``, and
+  its secret seed for hidden cases (``.bptt-hidden-seed``);
+- ``workers/<k>/``: one nbgrader course folder (own ``gradebook.db``) per worker process
+  (:mod:`autograde.grading.worker`, nbgrader's API in-process);
+- ``autograded/<student>/``, ``feedback/<student>/``: copied from the worker that graded them;
+- ``results/<student>.json``: the student's grades, written last and atomically: a student
+  with a results file is done; a rerun grades only the rest;
+- ``grades.csv``: one row per student (total, maximum, every graded cell, notes).
 
-Each student is one unit of work: ``nbgrader autograde bptt --student S --force``
-(the learner's kernel, then :class:`autograde.grading.trusted.TrustedGrades`) in the worker's
-course folder. At the end ``nbgrader generate_feedback`` runs once per worker.
+One student is one failure domain: their files are taken in one by one (:mod:`.intake`),
+their grading has a wall-clock budget, and their feedback is made after ``grades.csv`` is
+written, with errors caught.
 """
 
 import csv
@@ -27,28 +26,44 @@ import threading
 import time
 from pathlib import Path
 
+from . import sandbox
 from .course import ASSIGNMENT, RELEASE, CourseError, make_course, run_nbgrader
-from .demo import read_gradebook
+from .intake import STUDENT_ID, take_in
+from .preprocessors import course_seed
+from .workers import Worker, WorkerError
 
 MARKER = ".bptt-grade-folder"
+STUDENT_SECONDS = 1800  # wall clock for one student's autograde, at most
 
 
 def find_submissions(folder):
-    """``{student: folder holding their notebooks}`` of a submissions folder, sorted."""
+    """``({student: folder holding their notebooks}, {entry: why it was skipped})``, sorted."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CourseError(f"{folder} is not a folder of submissions")
-    found = {}
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        nbs = sub / ASSIGNMENT if (sub / ASSIGNMENT).is_dir() else sub
-        if any(nbs.glob("*.ipynb")):
+    found, skipped = {}, {}
+    for sub in sorted(folder.iterdir()):
+        if sub.name.startswith("."):
+            continue
+        if sub.is_symlink() or not sub.is_dir():
+            skipped[sub.name] = "not a folder (symbolic links are not followed)"
+        elif not STUDENT_ID.match(sub.name):
+            skipped[sub.name] = "not a usable student id (letters, digits, . _ @ + - only)"
+        else:
+            nbs = sub / ASSIGNMENT if (sub / ASSIGNMENT).is_dir() \
+                and not (sub / ASSIGNMENT).is_symlink() else sub
             found[sub.name] = nbs
     if not found:
         raise CourseError(f"no submissions in {folder} (expected <student>/{ASSIGNMENT}/*.ipynb)")
-    return found
+    return found, skipped
 
 
-def prepare(root, dest, workers, log, config=""):
+def _config_lines(scores_only, config=""):
+    return "\n# added by bptt grade\n" + (
+        "c.GuardedExecute.run_notebook = False\n" if scores_only else "") + config + "\n"
+
+
+def prepare(root, dest, workers, log, scores_only=False, config=""):
     """The output folder with a released course and one course folder per worker."""
     dest = Path(dest).resolve()
     if dest.exists() and any(dest.iterdir()) and not (dest / MARKER).exists():
@@ -60,15 +75,15 @@ def prepare(root, dest, workers, log, config=""):
         shutil.rmtree(course, ignore_errors=True)
         make_course(root, course)
         run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, log=log)
+    course_seed(course)
     for k in range(workers):
         w = dest / "workers" / str(k)
         if not (w / "gradebook.db").is_file():
             shutil.rmtree(w, ignore_errors=True)
             shutil.copytree(course, w, ignore=shutil.ignore_patterns("submitted", "autograded",
                                                                      "feedback"))
-            if config:
-                with open(w / "nbgrader_config.py", "a", encoding="utf-8") as fh:
-                    fh.write("\n# added by bptt grade\n" + config + "\n")
+        base = (course / "nbgrader_config.py").read_text(encoding="utf-8")
+        (w / "nbgrader_config.py").write_text(base + _config_lines(scores_only, config), "utf-8")
     for sub in ("results", "autograded", "feedback"):
         (dest / sub).mkdir(exist_ok=True)
     return dest
@@ -78,30 +93,27 @@ def _replace_tree(src, dst):
     tmp = dst.with_name(dst.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     if src.is_dir():
-        shutil.copytree(src, tmp)
+        shutil.copytree(src, tmp, symlinks=True)
         shutil.rmtree(dst, ignore_errors=True)
         os.replace(tmp, dst)
 
 
-def grade_student(dest, worker, student, notebooks, log):
+def grade_student(dest, worker, student, notebooks, seconds=STUDENT_SECONDS):
     """Grade one student in the worker's course folder; write ``results/<student>.json`` last."""
-    w = dest / "workers" / str(worker)
-    target = w / "submitted" / student / ASSIGNMENT
+    w = worker.course
     shutil.rmtree(w / "submitted" / student, ignore_errors=True)
-    target.mkdir(parents=True)
-    for nb in sorted(Path(notebooks).glob("*.ipynb")):
-        shutil.copy2(nb, target / nb.name)
+    notes = take_in(w / RELEASE / ASSIGNMENT, notebooks, w / "submitted" / student / ASSIGNMENT)
     t0 = time.perf_counter()
-    run_nbgrader(["autograde", ASSIGNMENT, "--student", student, "--force"], w, log=log)
-    t_auto = time.perf_counter() - t0
-    _, _, grades = read_gradebook(w, [student])
-    cells = {f"{nb}:{gid}": [score, mx] for (nb, gid), (score, mx) in grades[student].items()}
+    reply = worker.ask({"op": "autograde", "student": student}, seconds)
+    if not reply.get("ok"):
+        raise WorkerError("nbgrader autograde failed: "
+                          + (reply.get("error") or reply.get("log", ""))[-300:])
     _replace_tree(w / "autograded" / student, dest / "autograded" / student)
-    result = {"student": student, "cells": cells,
+    cells = reply["cells"]
+    result = {"student": student, "cells": cells, "notes": notes,
               "score": sum(s for s, _ in cells.values() if s is not None),
               "max_score": sum(m for _, m in cells.values()),
-              "autograde_seconds": t_auto, "seconds": time.perf_counter() - t0,
-              "worker": worker}
+              "seconds": time.perf_counter() - t0, "worker": worker.index}
     tmp = dest / "results" / f".{student}.json.tmp"
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
     os.replace(tmp, dest / "results" / f"{student}.json")
@@ -120,77 +132,113 @@ def load_results(dest):
 
 
 def write_csv(dest, results):
-    """``grades.csv``: student_id, score, max_score, then one column per graded cell."""
+    """``grades.csv``: student_id, score, max_score, one column per graded cell, notes."""
     columns = sorted({c for r in results.values() for c in r["cells"]})
     path = Path(dest) / "grades.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["student_id", "score", "max_score", *columns])
+        out.writerow(["student_id", "score", "max_score", *columns, "notes"])
         for name in sorted(results):
             r = results[name]
             row = [name, f"{r['score']:g}", f"{r['max_score']:g}"]
             for c in columns:
                 s = r["cells"].get(c, [None])[0]
                 row.append("" if s is None else f"{s:g}")
-            out.writerow(row)
+            out.writerow([*row, " | ".join(r.get("notes", []))])
     return path
 
 
-def grade_batch(root, submissions, dest, workers=None, config="", out=print):
-    """Grade every student of ``submissions`` not graded yet.
-
-    ``config`` is appended to the workers' ``nbgrader_config.py`` (e.g. a shorter
-    ``c.Execute.timeout``). Returns ``({student: result}, {student: why it failed})``.
-    """
-    workers = max(1, int(workers or os.cpu_count() or 1))
-    students = find_submissions(submissions)
-    dest = Path(dest).resolve()
-    log = dest / "nbgrader.log"
-    dest = prepare(root, dest, workers, log, config)
-    done = load_results(dest)
-    todo = [s for s in students if s not in done]
-    out(f"{len(students)} submissions: {len(students) - len(todo)} already graded, "
-        f"{len(todo)} to grade with {workers} worker(s)")
-    jobs = queue.Queue()
+def _run_pool(pool, todo, job, out, count, total):
+    """Run ``job(worker, student)`` for every student of ``todo`` on the pool; failures by student."""
+    jobs, lock, failures = queue.Queue(), threading.Lock(), {}
     for s in todo:
         jobs.put(s)
-    lock = threading.Lock()
-    failures = {}
-    count = [len(students) - len(todo)]
-    t0 = time.perf_counter()
 
-    def work(k):
+    def work(worker):
         while True:
             try:
                 s = jobs.get_nowait()
             except queue.Empty:
                 return
             try:
-                r = grade_student(dest, k, s, students[s], log)
-                line = f"{r['score']:g}/{r['max_score']:g} in {r['seconds']:.0f} s"
+                line = job(worker, s)
             except Exception as exc:  # noqa: BLE001 - one student's failure stops no one else
-                failures[s] = str(exc)
-                line = f"FAILED ({str(exc).splitlines()[0][:100]})"
+                failures[s] = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                line = f"FAILED ({failures[s]})"
             with lock:
                 count[0] += 1
-                out(f"  [{count[0]}/{len(students)}] {s}: {line} (worker {k})")
+                if out is not None:
+                    out(f"  [{count[0]}/{total}] {s}: {line} (worker {worker.index})")
 
-    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(workers)]
+    threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in pool]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out("==> feedback (nbgrader generate_feedback, one run per worker)")
-    for k in range(workers):
-        w = dest / "workers" / str(k)
-        if any((w / "autograded").glob("*")):
-            run_nbgrader(["generate_feedback", ASSIGNMENT, "--force"], w, log=log)
-            for sub in sorted((w / "feedback").glob("*")):
-                _replace_tree(sub, dest / "feedback" / sub.name)
-    results = load_results(dest)
-    csv_path = write_csv(dest, results)
+    return failures
+
+
+def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=False,
+                student_seconds=STUDENT_SECONDS, config=""):
+    """Grade every student of ``submissions`` not graded yet; then grades.csv, then feedback.
+
+    ``config`` is appended to the workers' ``nbgrader_config.py`` (e.g. a shorter
+    ``c.Execute.timeout``).
+
+    Returns ``({student: result}, {student: why it failed})``.
+    """
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    if sandbox.require() is False:
+        out(f"WARNING: {sandbox.UNSAFE_ENV}=1: learner code runs WITHOUT a sandbox, with your "
+            "rights (it can read and change your files)")
+    students, skipped = find_submissions(submissions)
+    for name, why in skipped.items():
+        out(f"  skipped {name}: {why}")
+    dest = Path(dest).resolve()
+    log = dest / "nbgrader.log"
+    dest = prepare(root, dest, workers, log, scores_only, config)
+    done = load_results(dest)
+    todo = [s for s in students if s not in done]
+    out(f"{len(students)} submissions: {len(students) - len(todo)} already graded, "
+        f"{len(todo)} to grade with {workers} worker(s)"
+        + (" (scores only: no kernels, no figures)" if scores_only else ""))
+    t0 = time.perf_counter()
+    pool = [Worker(dest / "workers" / str(k), k, log) for k in range(min(workers, len(todo)) or 1)]
+    try:
+        def autograde(worker, s):
+            r = grade_student(dest, worker, s, students[s], student_seconds)
+            return f"{r['score']:g}/{r['max_score']:g} in {r['seconds']:.0f} s"
+
+        failures = _run_pool(pool, todo, autograde, out, [len(students) - len(todo)],
+                             len(students))
+        results = load_results(dest)
+        csv_path = write_csv(dest, results)  # grades first: feedback can fail, grades stand
+        out("==> feedback (nbgrader generate_feedback, one student at a time)")
+        need = [s for s in todo if s in results]
+
+        def feedback(worker, s):
+            reply = worker.ask({"op": "feedback", "student": s}, student_seconds)
+            if not reply.get("ok"):
+                raise WorkerError("generate_feedback failed")
+            _replace_tree(worker.course / "feedback" / s, dest / "feedback" / s)
+            return "feedback written"
+
+        no_feedback = {}  # each worker's gradebook holds its own students: one thread each
+        threads = [threading.Thread(target=lambda w=w: no_feedback.update(_run_pool(
+            [w], [s for s in need if results[s]["worker"] == w.index], feedback, None, [0], 0)))
+            for w in pool]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        for w in pool:
+            w.close()
     out(f"graded {len(todo) - len(failures)} in {time.perf_counter() - t0:.0f} s; "
         f"grades CSV: {csv_path}; feedback: {dest / 'feedback'}")
+    if no_feedback:
+        out(f"no feedback for {len(no_feedback)} student(s) (their grades stand): "
+            + ", ".join(f"{s} ({why})" for s, why in sorted(no_feedback.items())))
     if failures:
         out(f"{len(failures)} submission(s) failed; run the same command again to retry: "
             + ", ".join(sorted(failures)))

@@ -1,0 +1,57 @@
+"""The learner's Jupyter kernel, in the sandbox, for nbgrader's ``Execute`` during grading.
+
+``c.Execute.kernel_manager_class = "autograde.grading.kernel.SandboxedKernelManager"``
+(``nbgrader_config.py``). The kernel command from the kernelspec
+(``python -m ipykernel_launcher -f {connection_file}``) runs inside
+:func:`autograde.grading.sandbox.wrap`; the notebook's folder (the learner's submission) is
+its read-only working folder. The sandbox has no network, so the kernel talks ZMQ over IPC
+sockets in a private folder made for this kernel alone and bound into its sandbox (the
+connection file lives there too). The kernel's own stdout and stderr go nowhere: what it
+prints reaches the grader only as Jupyter messages. With the instructor's explicit opt-out
+(``BPTT_UNSAFE_NO_SANDBOX=1``) it is Jupyter's ordinary kernel manager.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from . import sandbox
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose kernel runs in the grading sandbox."""
+
+    _private = None  # the kernel's own folder: connection file and IPC sockets
+
+    async def _async_pre_start_kernel(self, **kw):
+        if not sandbox.require():
+            return await super()._async_pre_start_kernel(**kw)
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        base = Path(tempfile.mkdtemp(prefix="bptt-kernel-"))  # 0700: only the grader walks in
+        self._private = base
+        folder = base / "k"
+        folder.mkdir()
+        os.chmod(folder, 0o777)  # the sandbox's unprivileged uid creates its sockets here
+        self.transport = "ipc"
+        self.ip = str(folder / "ipc")
+        self.connection_file = str(folder / "kernel.json")
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        os.chmod(self.connection_file, 0o644)  # readable by the kernel, inside the folder only
+        kw = dict(kw, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL)
+        kw.pop("env", None)  # the sandbox sets its own, scrubbed environment
+        return sandbox.wrap(cmd, workdir, rw_dirs=[folder]), kw
+
+    pre_start_kernel = _async_pre_start_kernel
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if self._private is not None and not restart:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
+    cleanup_resources = _async_cleanup_resources

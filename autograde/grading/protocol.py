@@ -1,0 +1,130 @@
+"""Messages between the grader and the learner's process: a JSON header and plain numeric arrays.
+
+One frame on a pipe::
+
+    b"BPTT" | header length (8 bytes, big-endian) | data length (8 bytes) | header | data
+
+The header is a JSON object; ``header["arrays"]`` lists ``{"name", "dtype", "shape"}`` of
+the arrays whose raw bytes, in that order, make up the data. Nothing is unpickled or
+decompressed: the reader checks both lengths against its own bounds *before* reading,
+then every array's dtype (little-endian numbers only) and shape against the data length,
+so whatever the other side writes costs the reader at most the bounds it set.
+
+Imported by the learner's process: standard library and numpy only.
+"""
+
+import json
+import os
+import select
+import struct
+import time
+
+import numpy as np
+
+MAGIC = b"BPTT"
+_LENGTHS = struct.Struct(">QQ")
+MAX_HEADER = 1024**2  # bytes of JSON in one frame
+MAX_NDIM = 4
+DTYPES = {"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4", "<u2", "|u1", "|b1",
+          "<c16", "<c8"}
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a well-formed frame within the bounds."""
+
+
+class Timeout(ProtocolError):
+    """No complete frame arrived before the deadline."""
+
+
+def encode(header, arrays=None):
+    """The bytes of one frame; ``arrays`` is ``{name: ndarray}`` of numeric arrays."""
+    specs, chunks = [], []
+    for name, arr in (arrays or {}).items():
+        arr = np.ascontiguousarray(arr)
+        if arr.dtype.byteorder == ">":
+            arr = arr.astype(arr.dtype.newbyteorder("<"))
+        specs.append({"name": name, "dtype": arr.dtype.str, "shape": list(arr.shape)})
+        chunks.append(arr.tobytes())
+    head = json.dumps({**header, "arrays": specs}).encode("utf-8")
+    data = b"".join(chunks)
+    return MAGIC + _LENGTHS.pack(len(head), len(data)) + head + data
+
+
+def send(fd, header, arrays=None):
+    """Write one frame to the file descriptor ``fd``."""
+    view = memoryview(encode(header, arrays))
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _read_exact(fd, n, deadline):
+    parts, left = [], n
+    while left:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            raise Timeout("no answer in time")
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            raise Timeout("no answer in time")
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise ProtocolError("the process closed the channel")
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def receive(fd, max_data, deadline=None):
+    """One frame from ``fd``: ``(header, {name: ndarray})``.
+
+    Parameters
+    ----------
+    fd : int
+    max_data : int
+        Most bytes of array data accepted (checked before anything is read).
+    deadline : float, optional
+        ``time.monotonic()`` value after which :class:`Timeout` is raised.
+    """
+    prefix = _read_exact(fd, len(MAGIC) + _LENGTHS.size, deadline)
+    if prefix[:len(MAGIC)] != MAGIC:
+        raise ProtocolError("not a frame")
+    n_head, n_data = _LENGTHS.unpack(prefix[len(MAGIC):])
+    if n_head > MAX_HEADER or n_data > max_data:
+        raise ProtocolError(f"a frame of {n_head + n_data} bytes is larger than allowed")
+    try:
+        header = json.loads(_read_exact(fd, n_head, deadline).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError("the header is not JSON") from exc
+    data = _read_exact(fd, n_data, deadline)
+    if not isinstance(header, dict):
+        raise ProtocolError("the header is not an object")
+    return header, decode_arrays(header.get("arrays", []), data)
+
+
+def decode_arrays(specs, data):
+    """Rebuild the arrays a header lists from ``data``; every size checked before use."""
+    if not isinstance(specs, list):
+        raise ProtocolError("bad array list")
+    arrays, offset = {}, 0
+    for spec in specs:
+        try:
+            name, dtype, shape = str(spec["name"]), str(spec["dtype"]), spec["shape"]
+        except (TypeError, KeyError) as exc:
+            raise ProtocolError("bad array entry") from exc
+        if dtype not in DTYPES or not isinstance(shape, list) or len(shape) > MAX_NDIM \
+                or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape):
+            raise ProtocolError(f"array {name[:40]!r}: dtype {dtype[:10]!r}, shape not allowed")
+        dt = np.dtype(dtype)
+        count = 1
+        for d in shape:
+            count *= d
+        size = count * dt.itemsize
+        if offset + size > len(data):
+            raise ProtocolError("the arrays are larger than the data sent")
+        arrays[name] = np.frombuffer(data, dtype=dt, count=count, offset=offset).reshape(shape).copy()
+        offset += size
+    if offset != len(data):
+        raise ProtocolError("data left over after the arrays")
+    return arrays

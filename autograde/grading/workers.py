@@ -1,0 +1,92 @@
+"""The coordinator's handle on one batch worker process (:mod:`autograde.grading.worker`).
+
+A request that gets no answer within its budget kills the worker's whole process group (its
+sandboxes die with it: bubblewrap's ``--die-with-parent``) and starts a fresh worker, so one
+stalling student costs that student's grade only.
+"""
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from . import sandbox
+from .course import keep_out_of_home
+
+FIRST_UID = 61000  # worker k's learner processes run as uid FIRST_UID + k (as root)
+
+
+class WorkerError(Exception):
+    """A worker could not grade a student (its message is the reason, in a line)."""
+
+
+class Worker:
+    """A long-lived ``python -m autograde.grading.worker COURSE`` in its own course folder."""
+
+    def __init__(self, course, index, log):
+        self.course, self.index, self.log = course, index, log
+        self.proc = None
+
+    def _start(self):
+        env = keep_out_of_home(dict(os.environ))
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+        env[sandbox.UID_ENV] = str(FIRST_UID + self.index)  # workers never share a uid
+        with open(self.log, "a", encoding="utf-8") as fh:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "autograde.grading.worker", str(self.course)],
+                cwd=self.course, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=fh, start_new_session=True)
+        self._buffer = b""
+
+    def ask(self, request, seconds):
+        """Send one request; its JSON reply within ``seconds``, else kill the worker and raise."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        deadline = time.monotonic() + seconds
+        try:
+            self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+            self.proc.stdin.flush()
+            while b"\n" not in self._buffer:
+                wait = deadline - time.monotonic()
+                ready = wait > 0 and select.select([self.proc.stdout], [], [], wait)[0]
+                if not ready:
+                    self.kill()
+                    raise WorkerError(f"grading stopped after {seconds:.0f} s (the per-student "
+                                      "budget); run again to retry")
+                chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    code = self.proc.wait()
+                    self.proc = None
+                    raise WorkerError(f"the grading process ended (status {code}); see "
+                                      f"{self.log}")
+                self._buffer += chunk
+        except (BrokenPipeError, OSError) as exc:
+            self.kill()
+            raise WorkerError(f"the grading process is gone ({exc})") from exc
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def kill(self):
+        """Stop the worker and everything it started, at once."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
+
+    def close(self):
+        """Let the worker finish (end of its input), or stop it after 5 s."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.proc = None
