@@ -5,6 +5,10 @@
 1.0
 """
 
+import functools as _functools
+
+from bptt_helpers.runtime import under_grading as _under_grading
+
 from .checks.clipping import check_clip_grad_norm, check_clip_grad_value
 from .checks.judge import check_calc_delta, check_calc_gradient, check_step_jacobian
 from .checks.truncated import check_tbptt_k1k2, check_truncated_bptt
@@ -21,3 +25,23 @@ except Exception:  # noqa: BLE001, S110 - a version notice must never break an i
 __all__ = ["check_step_jacobian", "check_calc_delta", "check_calc_gradient",
            "check_truncated_bptt", "check_tbptt_k1k2", "check_clip_grad_norm",
            "check_clip_grad_value", "__version__"]
+
+
+def _decided_outside_when_grading(check):
+    """``check`` for the notebooks: inside the grading sandbox it does no work and scores 0.
+
+    There the trusted grading step decides and explains every test cell and replaces the
+    kernel's output, so running the cases in the kernel too would only double the cost.
+    Outside grading (a learner at the keyboard, ``bptt check``) it is ``check`` itself.
+    """
+    @_functools.wraps(check)
+    def check_in_notebook(fn, *, hidden=False, seed=0):
+        if _under_grading():
+            print(f"{check.__name__.removeprefix('check_')}: decided by the trusted grading step")
+            return 0.0
+        return check(fn, hidden=hidden, seed=seed)
+    return check_in_notebook
+
+
+for _name in __all__[:-1]:
+    globals()[_name] = _decided_outside_when_grading(globals()[_name])

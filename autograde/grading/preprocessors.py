@@ -113,9 +113,17 @@ class GuardedExecute(Execute):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.shutdown_kernel = "immediate"  # a graceful shutdown costs 0.5 s after a plot
+        self.on_notebook_start = self._mark("cells")  # the kernel is up
+        self.on_notebook_complete = self._mark("done")  # and shut down again
+
+    def _mark(self, phase):
+        def hook(**_):
+            self._times[phase] = time.monotonic()
+        return hook
 
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
+        self._times["shutdown"] = time.monotonic()  # the last cell so far has run
         content = kwargs["execute_reply"].get("content", {})
         if content.get("ename") == self.error_on_timeout.get("ename"):
             # A kernel that ran past the cell timeout (and may ignore interrupts) would make
@@ -132,12 +140,18 @@ class GuardedExecute(Execute):
             return nb, resources
         sandbox.require()  # refuse before any learner code runs, unless explicitly opted out
         self._started = time.monotonic()
+        self._times = {"start": self._started}
         try:
             return super().preprocess(nb, resources, km=km)
         except Exception as exc:  # noqa: BLE001 - DeadKernelError, a timeout, a budget ...
             self.log.warning("the learner's kernel stopped (%s: %s); the trusted grading step "
                              "decides the scores", type(exc).__name__, str(exc)[:200])
             return nb, resources
+        finally:
+            marks = [self._times.get(k) for k in ("start", "cells", "shutdown", "done")]
+            if None not in marks:  # read by benchmarks/grading.py
+                self.log.info("kernel timing: start %.3f s, cells %.3f s, shutdown %.3f s",
+                              *(b - a for a, b in zip(marks, marks[1:], strict=False)))
 
 
 def write_verdict(cell, verdict):

@@ -6,6 +6,7 @@ one JSON request per line on stdin; it answers one JSON line per request on stdo
 
 - ``{"op": "autograde", "student": S}`` -> ``{"ok", "cells": {"<nb>:<grade_id>": [score, max]}, "log"}``
 - ``{"op": "feedback", "student": S}`` -> ``{"ok", "log"}``
+- ``{"op": "ping", "student": "-"}`` -> ``{"ok": true}`` (started and ready)
 
 nbgrader starts once per worker instead of once per student. Learner code never runs in this
 process: the kernel and the trusted step's process run in the sandbox.
@@ -56,7 +57,9 @@ def main(course):
     for line in sys.stdin:
         req = json.loads(line)
         student = req["student"]
-        if req["op"] == "autograde":
+        if req["op"] == "ping":  # started and ready
+            reply = {"ok": True}
+        elif req["op"] == "autograde":
             r = api.autograde(ASSIGNMENT, student, force=True, create=True)
             reply = {"ok": bool(r.get("success")), "log": r.get("log", "")[-20000:]}
             if reply["ok"]:

@@ -1,0 +1,163 @@
+"""How long grading one whole-course submission takes, where the time goes, and the yardsticks.
+
+    python benchmarks/grading.py [--students 4] [--skip-throughput]
+
+Measured in one run, on the solutions as the submission:
+
+- the floor: CPU time to decide every score in one plain process (each notebook's set-up and
+  answer cells once, then every check, visible and hidden), imports included;
+- bare nbgrader: ``nbgrader autograde`` with nbgrader's default preprocessors on the same
+  notebooks (no sandbox, no trusted step);
+- full mode (the default: sandboxed kernel, trusted step) and scores-only mode, each through a
+  batch worker (nbgrader's API in-process), split into worker start-up, kernel start, cells,
+  kernel shutdown, trusted step, the rest of nbgrader, and feedback;
+- ``bptt grade`` throughput with 1 and 2 workers.
+
+Prints ratios against the floor and the targets of issue 13. Wall times on a shared machine
+are noisy: run it when the machine is otherwise idle, and compare ratios, not seconds.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograde.grading.batch import grade_batch  # noqa: E402
+from autograde.grading.course import keep_out_of_home, make_course, run_nbgrader  # noqa: E402
+from autograde.grading.workers import Worker  # noqa: E402
+
+FLOOR = textwrap.dedent("""
+    import json, resource, sys
+    from pathlib import Path
+    from autograde.grading.program import build_program, is_code_answer, is_setup
+    from autograde.registry import GRADED
+    from bptt_helpers.notebook_import import _strip_magics
+    import os
+    os.chdir(sys.argv[1])
+    for path in sorted(Path(".").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        program = build_program(nb, nb)
+        ns = {"__name__": "floor"}
+        for cell in program.cells:
+            exec(compile(_strip_magics(cell["source"]), path.name, "exec"), ns)
+        for t in program.tests:
+            GRADED[t.function].cases(t.hidden, t.seed)  # the references, then the calls
+            assert GRADED[t.function].check(ns[t.function], hidden=t.hidden, seed=t.seed) == 1.0
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print(r.ru_utime + r.ru_stime)
+""")
+BARE_CONFIG = textwrap.dedent("""
+    c = get_config()
+    c.CourseDirectory.source_directory = "solutions"
+    c.CourseDirectory.release_directory = "notebooks"
+    c.Execute.timeout = 120
+""")
+
+
+def floor_seconds(folder):
+    out = subprocess.run([sys.executable, "-c", FLOOR, str(folder)], capture_output=True,
+                         text=True, check=True, env=keep_out_of_home(dict(__import__("os").environ)))
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def course_with_solutions(tmp, name, config=None):
+    course = make_course(ROOT, tmp / name)
+    if config is not None:
+        (course / "nbgrader_config.py").write_text(config, encoding="utf-8")
+    run_nbgrader(["generate_assignment", "bptt", "--force"], course)
+    sub = course / "submitted" / "solutions" / "bptt"
+    sub.mkdir(parents=True)
+    for nb in sorted((ROOT / "solutions" / "bptt").glob("*.ipynb")):
+        shutil.copy(nb, sub)
+    return course
+
+
+def split(log):
+    """Seconds per phase, summed over the notebooks, from the worker's nbgrader log."""
+    phases = {"kernel start": 0.0, "cells": 0.0, "kernel shutdown": 0.0, "trusted step": 0.0}
+    for m in re.finditer(r"kernel timing: start ([\d.]+) s, cells ([\d.]+) s, shutdown ([\d.]+) s",
+                         log):
+        for key, value in zip(("kernel start", "cells", "kernel shutdown"), m.groups(), strict=True):
+            phases[key] += float(value)
+    for m in re.finditer(r"trusted grading of .*\(([\d.]+) s\)", log):
+        phases["trusted step"] += float(m.group(1))
+    return phases
+
+
+def through_worker(tmp, name, extra=""):
+    course = course_with_solutions(tmp, name)
+    if extra:
+        with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+            fh.write("\n" + extra + "\n")
+    worker = Worker(course, 0, tmp / f"{name}.log")
+    t0 = time.perf_counter()
+    worker.ask({"op": "ping", "student": "-"}, 120)
+    start = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reply = worker.ask({"op": "autograde", "student": "solutions"}, 1800)
+    total = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    worker.ask({"op": "feedback", "student": "solutions"}, 600)
+    feedback = time.perf_counter() - t0
+    worker.close()
+    scores = reply.get("cells", {})
+    full = all(s == m for s, m in scores.values() if s is not None)
+    phases = split(reply.get("log", ""))
+    phases["rest of nbgrader"] = total - sum(phases.values())
+    return {"worker start-up": start, **phases, "feedback": feedback}, total, full
+
+
+def throughput(tmp, students, workers):
+    subs = tmp / f"class-{workers}"
+    for i in range(students):
+        dest = subs / f"s{i:02d}" / "bptt"
+        dest.mkdir(parents=True)
+        for nb in sorted((ROOT / "solutions" / "bptt").glob("*.ipynb")):
+            shutil.copy(nb, dest)
+    t0 = time.perf_counter()
+    grade_batch(ROOT, subs, tmp / f"out-{workers}", workers=workers, out=lambda *_: None)
+    return students / ((time.perf_counter() - t0) / 60)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=4)
+    parser.add_argument("--skip-throughput", action="store_true")
+    args = parser.parse_args()
+    keep_out_of_home()
+    with tempfile.TemporaryDirectory(prefix="bptt-bench-") as tmp:
+        tmp = Path(tmp)
+        floor = floor_seconds(ROOT / "solutions" / "bptt")
+        print(f"floor (one plain process decides every score): {floor:.2f} s CPU")
+        bare = course_with_solutions(tmp, "bare", BARE_CONFIG)
+        t0 = time.perf_counter()
+        run_nbgrader(["autograde", "bptt", "--student", "solutions", "--force"], bare)
+        bare_s = time.perf_counter() - t0
+        print(f"bare nbgrader autograde (default preprocessors, no sandbox): {bare_s:.1f} s "
+              f"= {bare_s / floor:.1f}x the floor")
+        for label, extra, target in (("full mode", "", 5), ("scores-only mode",
+                                      "c.GuardedExecute.run_notebook = False", 2)):
+            phases, total, full = through_worker(tmp, label.split()[0], extra)
+            print(f"\n{label}: autograde {total:.1f} s = {total / floor:.1f}x the floor "
+                  f"(target <= {target}x: {'met' if total / floor <= target else 'NOT met'}); "
+                  f"every point earned: {full}")
+            for phase, seconds in phases.items():
+                print(f"  {phase:<18} {seconds:7.2f} s")
+        if not args.skip_throughput:
+            one = throughput(tmp, args.students, 1)
+            two = throughput(tmp, args.students, 2)
+            print(f"\nbptt grade, {args.students} whole-course submissions: {one:.2f}/min with 1 "
+                  f"worker, {two:.2f}/min with 2: {two / one:.2f}x (target >= 1.8x: "
+                  f"{'met' if two / one >= 1.8 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
