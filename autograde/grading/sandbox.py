@@ -29,7 +29,7 @@ from pathlib import Path
 UNSAFE_ENV = "BPTT_UNSAFE_NO_SANDBOX"
 UID_ENV = "BPTT_SANDBOX_UID"  # the uid learner code runs as (as root); one per batch worker
 WORKDIR = "/home/learner/work"  # where the learner's notebooks appear inside
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID = 60999  # a uid of its own (nobody's processes would count against its process limit)
 MEMORY_BYTES = 2 * 1024**3  # address space of each learner process
 MAX_PROCESSES = 64  # processes and threads of the sandbox's uid
 FILE_BYTES = 64 * 1024**2  # largest file a learner process may write (in its /tmp)
