@@ -41,6 +41,23 @@ def numerical_gradient(f, x, h=H_STEP):
     return grad
 
 
+def safe_norm(x):
+    """Euclidean norm that cannot overflow: scaled by the largest ``|entry|`` first.
+
+    ``np.linalg.norm(np.full(4, 1e200))`` is ``inf`` (the squares overflow); this is
+    ``2e200``. Returns ``inf`` or ``nan`` only when ``x`` holds them.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    big = float(np.max(np.abs(x)))
+    if not np.isfinite(big):
+        return big
+    if big == 0.0:
+        return 0.0
+    return big * float(np.linalg.norm(x / big))
+
+
 def rel_error(a, n):
     """Norm-wise relative error ``||a - n|| / max(||a||, ||n||, 1e-12)``.
 
@@ -52,14 +69,25 @@ def rel_error(a, n):
     Returns
     -------
     float
-        0 for two zero arrays; at most 2.
+        0 for two zero arrays; at most 2 for finite arrays. ``inf`` when either array
+        holds NaN or an infinity: such a gradient cannot be compared, and ``inf`` fails
+        every ``err < tolerance`` test. Norms are computed after scaling by the largest
+        entry, so huge entries (``1e200``) give a true error, not ``inf / inf = nan``.
     """
     a = np.asarray(a, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
     if a.shape != n.shape:
         raise ValueError(f"cannot compare arrays of shapes {a.shape} and {n.shape}")
-    scale = max(np.linalg.norm(a), np.linalg.norm(n), 1e-12)
-    return float(np.linalg.norm(a - n) / scale)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
+        return float("inf")
+    big = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(n), initial=0.0)))
+    if big == 0.0:
+        return 0.0
+    a_s, n_s = a / big, n / big  # entries in [-1, 1]: no norm below can overflow
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = max(np.linalg.norm(a_s), np.linalg.norm(n_s), 1e-12 / big)
+        err = float(np.linalg.norm(a_s - n_s) / scale)
+    return err if np.isfinite(err) else float("inf")
 
 
 def gradient_report(named_pairs, tol=TOLERANCE):
@@ -70,17 +98,22 @@ def gradient_report(named_pairs, tol=TOLERANCE):
     named_pairs : dict of str -> (analytic, numerical)
         E.g. ``{"dU": (dU, dU_num), "dW": (dW, dW_num)}``.
     tol : float
-        Errors below this pass.
+        Errors below this pass; an error that is not a finite number never passes.
 
     Returns
     -------
     str
-        One line per gradient: name, shape, relative error, ``ok`` or ``WRONG``.
+        One line per gradient: name, shape, relative error, ``ok`` or ``WRONG`` (with
+        the reason when an array holds NaN or infinity and cannot be compared).
     """
     lines = [f"{'gradient':<10}{'shape':<12}{'rel. error':>12}"]
     for name, (a, n) in named_pairs.items():
         err = rel_error(a, n)
         verdict = "ok" if err < tol else "WRONG"
+        if not np.isfinite(err):
+            which = [w for w, x in (("yours", a), ("the numerical one", n))
+                     if not np.all(np.isfinite(np.asarray(x, dtype=np.float64)))]
+            verdict += f" ({' and '.join(which)} has NaN or infinity: cannot compare)"
         lines.append(f"{name:<10}{str(np.shape(a)):<12}{err:>12.2e}  {verdict}")
     return "\n".join(lines)
 

@@ -46,6 +46,9 @@ class Case:
     info: dict = field(default_factory=dict)  # what hints need (states, W, activator, ...)
     time_axis: str | None = None  # name of an output whose axis 0 is time (deltas)
     ref_seconds: float = 0.0  # time of one forward pass of the checker's model
+    limit_factor: float | None = None  # limit = this x ref_seconds (None: the usual factor)
+    long_steps: int = 0  # T of a case too long for finite differences (0: an ordinary case)
+    probes: dict | None = None  # output name -> Probe list: compared by directional derivatives
 
 
 def _describe(T, D, H, act, s0):
@@ -147,7 +150,8 @@ def calc_delta_cases(hidden=False, seed=0):
             info={"states": m["states"], "W": m["W"], "activator": act, "sensitivity": sensitivity},
             time_axis="deltas", ref_seconds=m["ref_seconds"],
         ))
-    return cases
+    from .large import calc_delta_long  # imports this module's Case
+    return cases + [calc_delta_long(seed)]
 
 
 # --- calc_gradient(deltas, states, xs) -> (dU, dW) -----------------------------------------
@@ -187,4 +191,5 @@ def calc_gradient_cases(hidden=False, seed=0):
             info={"deltas": deltas, "states": m["states"], "xs": m["xs"]},
             ref_seconds=m["ref_seconds"],
         ))
-    return cases
+    from .large import calc_gradient_long
+    return cases + [calc_gradient_long(seed)]

@@ -22,6 +22,8 @@ and must not modify their input. The learner's function is called through
 
 import numpy as np
 
+from bptt_helpers.numgrad import safe_norm
+
 from .cases import Case, Output
 from .hints import _close, generic
 from .judge import judge, run_check
@@ -46,8 +48,15 @@ def _case(label, grads, threshold, arg):
 
 
 def global_norm(grads):
-    """``sqrt(sum of the squares of every entry of every array)``; a built-in float."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+    """``sqrt(sum of the squares of every entry of every array)``; a built-in float.
+
+    Exactly that sum when it is finite (``3, 4, 12`` give exactly 13); when the squares
+    overflow, the norm scaled by the largest entry (:func:`bptt_helpers.numgrad.safe_norm`).
+    """
+    total = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+    if np.isfinite(total):
+        return total
+    return safe_norm(_flat([np.asarray(g, dtype=np.float64) for g in grads]))
 
 
 def _model_shaped(rng, scales, H=4, D=3, C=5):
@@ -176,22 +185,22 @@ def judge_clip_grad_norm(case, outcome):
     total = global_norm(grads)
     lines = []
     if total <= max_norm:
-        err = float(np.linalg.norm(a - g) / max(total, 1e-300)) if total > 0 else float(
+        err = safe_norm(a - g) / max(total, 1e-300) if total > 0 else float(
             np.max(np.abs(a), initial=0.0))
-        if err > PROP_TOL:
+        if not err <= PROP_TOL:  # every comparison fails on NaN
             lines.append(f"the global norm {total:.6g} is not above max_norm = {max_norm:.6g}, "
                          f"so every array must come back unchanged; yours changed by a relative "
                          f"{err:.1e}")
     else:
         u = g / total
         along = float(a @ u)
-        size = float(np.linalg.norm(a))
-        off = float(np.linalg.norm(a - along * u)) / max(size, 1e-300)
-        if off > PROP_TOL or along <= 0:
+        size = safe_norm(a)
+        off = safe_norm(a - along * u) / max(size, 1e-300)
+        if not (off <= PROP_TOL and along > 0):
             lines.append(f"the direction changed (the part of your result across the original "
                          f"direction is {off:.1e} of its norm): global-norm clipping scales every "
                          f"array by the same factor")
-        if abs(size - max_norm) > PROP_TOL * max_norm:
+        if not abs(size - max_norm) <= PROP_TOL * max_norm:
             lines.append(f"the global norm after clipping is {size:.12g}; it must be "
                          f"max_norm = {max_norm:.12g} (it was {total:.6g} before)")
     if not lines:
@@ -268,17 +277,17 @@ def judge_clip_grad_value(case, outcome):
     for i, (x, o) in enumerate(zip(grads, outs, strict=True)):
         xf, of = x.ravel(), o.ravel()
         inside = np.abs(xf) <= c
-        bad = np.flatnonzero(np.abs(of) > c + tol)
+        bad = np.flatnonzero(~(np.abs(of) <= c + tol))  # NaN counts as outside
         if bad.size:
             j = bad[0]
             lines.append(f"grads[{i}]{_at(x, j)} is {of[j]:.6g} after clipping, outside "
                          f"[-clip_value, clip_value] = [{-c:.6g}, {c:.6g}] ({bad.size} such entries)")
-        bad = np.flatnonzero(inside & (np.abs(of - xf) > PROP_TOL * np.maximum(np.abs(xf), c)))
+        bad = np.flatnonzero(inside & ~(np.abs(of - xf) <= PROP_TOL * np.maximum(np.abs(xf), c)))
         if bad.size:
             j = bad[0]
             lines.append(f"grads[{i}]{_at(x, j)} was {xf[j]:.6g}, inside the bound, so it must not "
                          f"change; yours is {of[j]:.6g}")
-        bad = np.flatnonzero(~inside & (np.abs(of - np.sign(xf) * c) > tol))
+        bad = np.flatnonzero(~inside & ~(np.abs(of - np.sign(xf) * c) <= tol))
         if bad.size and not lines:
             j = bad[0]
             lines.append(f"grads[{i}]{_at(x, j)} was {xf[j]:.6g}, outside the bound, so it must "

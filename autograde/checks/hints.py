@@ -9,13 +9,13 @@ the learner's array matches a candidate, so a hint never guesses.
 import numpy as np
 
 from bptt_helpers.activators import get_activator
-from bptt_helpers.numgrad import rel_error
+from bptt_helpers.numgrad import rel_error, safe_norm
 
 MATCH = 1e-5  # a candidate "matches" when it is this close to the learner's array
 
 
 def _close(a, b):
-    return a.shape == b.shape and rel_error(a, b) < MATCH
+    return a.shape == b.shape and rel_error(a, b) < MATCH  # NaN or inf never matches
 
 
 def generic(name, a, n):
@@ -29,7 +29,7 @@ def generic(name, a, n):
     denom = float(np.vdot(n, n))
     if denom > 0:
         c = float(np.vdot(a, n)) / denom
-        if abs(c - 1) > 1e-3 and _close(a, c * n):
+        if np.isfinite(c) and abs(c - 1) > 1e-3 and _close(a, c * n):
             return [f"{name} is the right answer times {c:.4g}: look for an extra or missing factor."]
     return []
 
@@ -78,10 +78,10 @@ def first_wrong_step(a, n, tol):
     blamed only when the answer there is off by ``tol`` of the whole tensor, never for
     noise. Returns ``(t, error)`` or ``(None, 0.0)``.
     """
-    scale = max(np.linalg.norm(n), 1e-12)
+    scale = max(safe_norm(n), 1e-12)
     for t in range(a.shape[0] - 1, -1, -1):
-        err = np.linalg.norm(a[t] - n[t]) / scale
-        if err >= tol:
+        err = safe_norm(a[t] - n[t]) / scale
+        if not err < tol:  # NaN counts as wrong
             return t, float(err)
     return None, 0.0
 
@@ -152,7 +152,7 @@ def hints_calc_gradient(case, answer):
     hints = []
     for name, inputs in (("dU", xs), ("dW", states[:-1])):
         a, n = answer[name], case.reference[name]
-        if rel_error(a, n) < 1e-6:
+        if rel_error(a, n) < 1e-6:  # NaN or inf is never right
             continue
         other = "x_t = xs[t-1]" if name == "dU" else "s_{t-1} = states[t-1]"
         cands = [

@@ -16,6 +16,7 @@ from bptt_helpers.numgrad import TOLERANCE, rel_error
 from . import cases as _cases
 from . import hints as _hints
 from .normalize import Rejected, to_array
+from .probes import judge_probes
 from .safe_call import call_safely
 
 MIN_LIMIT = 2.0  # seconds per case, at least
@@ -25,8 +26,28 @@ MAX_TIMEOUTS = 2  # after this many cases ran past their limit, the rest are not
 
 
 def case_limit(case):
-    """Seconds the learner's function may take on ``case``."""
-    return max(MIN_LIMIT, LIMIT_FACTOR * case.ref_seconds)
+    """Seconds the learner's function may take on ``case``.
+
+    ``case.limit_factor`` (long cases, :mod:`.large`) replaces :data:`LIMIT_FACTOR`.
+    """
+    factor = LIMIT_FACTOR if case.limit_factor is None else case.limit_factor
+    return max(MIN_LIMIT, factor * case.ref_seconds)
+
+
+def _timeout_lines(case, outcome):
+    if not case.long_steps:
+        return [f"stopped after {outcome.elapsed:.1f} s, past its time limit: is there an "
+                "endless loop (a `while` whose condition never changes, or a loop "
+                "variable that is never updated)?"]
+    T = case.long_steps
+    return [f"stopped after {outcome.elapsed:.1f} s on a sequence of T={T} steps: its limit "
+            f"is {case_limit(case):.1f} s, {case.limit_factor:.0f} times the checker's own "
+            f"forward pass ({case.ref_seconds * 1e3:.0f} ms). Backpropagation needs one "
+            "backward walk, about as long as one forward pass. Finite differences (with "
+            "numerical_gradient or by hand), or recomputing the forward pass or a product "
+            f"of Jacobians for every time step, cost about T={T} times more and cannot "
+            "finish here: walk back once, from t = T down to 1, reusing delta_{t+1}. (If "
+            "you loop over single entries in Python, use one vector operation per step.)"]
 
 
 def normalise_outputs(case, value):
@@ -103,9 +124,7 @@ def judge(case, outcome, hint_fn):
         Feedback for a failed case (empty when it passed).
     """
     if outcome.timed_out:
-        return False, [f"stopped after {outcome.elapsed:.1f} s, past its time limit: is there an "
-                       "endless loop (a `while` whose condition never changes, or a loop "
-                       "variable that is never updated)?"]
+        return False, _timeout_lines(case, outcome)
     if outcome.error:
         if "read-only" in outcome.error:
             name = _written_input(case, outcome.error)
@@ -117,7 +136,12 @@ def judge(case, outcome, hint_fn):
         if outcome.error_type == "NotImplementedError":
             return False, ["not written yet: replace `raise NotImplementedError()` in the answer "
                            "cell with your code, then run that cell again."]
-        return False, [f"your function raised {outcome.error}"]
+        lines = [f"your function raised {outcome.error}"]
+        if outcome.error_type == "RecursionError":
+            lines.append("hint: a recursion one call deep per time step cannot run on long "
+                         "sequences (Python stops at about 1000 nested calls): write it as a "
+                         "loop from t = T-1 down to 1.")
+        return False, lines
     if outcome.modified:
         return False, [f"your function modified its input {', '.join(outcome.modified)}: "
                        "build a new array, or work on a .copy()."]
@@ -127,11 +151,19 @@ def judge(case, outcome, hint_fn):
         return False, [str(why)]
     except Exception as exc:  # an odd returned object
         return False, [f"the returned value could not be read ({type(exc).__name__}: {exc})"]
+    if case.probes:
+        lines = judge_probes(case, answer)
+        if not lines:
+            return True, []
+        return False, lines + ["hint: this long case is compared along random directions; "
+                               "the shorter cases name the usual mistakes."]
     lines = []
     for name, n in case.reference.items():
         err = rel_error(answer[name], n)
-        if err >= TOLERANCE:
-            lines.append(f"{name}: relative error {err:.1e} (passes below {TOLERANCE:.0e})")
+        if not err < TOLERANCE:  # NaN or inf fails too
+            lines.append(f"{name}: relative error {err:.1e} (passes below {TOLERANCE:.0e})"
+                         if np.isfinite(err) else
+                         f"{name}: could not be compared (its error is not a finite number)")
     if not lines:
         return True, []
     try:
@@ -155,6 +187,15 @@ def judge(case, outcome, hint_fn):
 def _signature(lines):
     """What a failure looks like with its numbers masked: equal signatures, same problem."""
     return tuple(re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "#", ln) for ln in lines)
+
+
+def _first_step(lines):
+    """The first wrong time step (or block) a failure names, e.g. ``t=3``; '' if none."""
+    for ln in lines:
+        found = re.match(r"first wrong time steps?, walking back from T=\d+: (t=[\d.]+)", ln)
+        if found:
+            return found.group(1)
+    return ""
 
 
 def run_check(title, fn, cases, hint_fn, judge_fn=None):
@@ -206,7 +247,7 @@ def print_report(title, results):
         print(f"{title}: all {total} cases passed.")
     else:
         print(f"{title}: {n_pass} of {total} cases passed.")
-    seen = {}  # signature -> case number where it was explained
+    seen = {}  # signature -> (case number where it was explained, its lines)
     hidden = 0
     for i, (case, _outcome, passed, lines) in enumerate(results, 1):
         head = f"  {'ok  ' if passed else 'FAIL'} case {i} ({case.label})"
@@ -215,11 +256,15 @@ def print_report(title, results):
             continue
         sig = _signature(lines)
         if sig in seen:
-            print(f"{head}: same problem as case {seen[sig]}")
+            first, explained = seen[sig]
+            own = _first_step(lines)
+            differs = f", but here the first wrong time step is {own}" if (
+                own and own != _first_step(explained)) else ""
+            print(f"{head}: same problem as case {first}{differs}")
         elif lines and lines[0].startswith("not run:"):
             print(f"{head}: {lines[0]}")
         elif len(seen) < MAX_DETAILS:
-            seen[sig] = i
+            seen[sig] = (i, lines)
             print(head)
             for line in lines:
                 print("       " + line.replace("\n", "\n       "))

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+LARGE = 1e100  # no honest gradient of the course comes near this; norms of it overflow
+
 
 class Rejected(Exception):
     """The returned value cannot be compared; the message says why, in the learner's terms."""
@@ -29,7 +31,8 @@ def to_array(value, name, shape, symbols):
     ------
     Rejected
         For ``None``, non-numbers, a wrong shape (with a special message when it is
-        the transposed shape), NaN or infinity.
+        the transposed shape), NaN or infinity, and entries above :data:`LARGE` in
+        absolute value (a sum of their squares overflows; nothing honest is that large).
     """
     if value is None:
         raise Rejected(f"your function returned None where {name} was expected: did you "
@@ -65,6 +68,13 @@ def to_array(value, name, shape, symbols):
     if bad.any():
         kind = "NaN" if np.isnan(arr).any() else "infinity"
         first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise Rejected(f"{name} contains {kind} (first at index {first}): "
-                       "look for 0/0, log(0) or values that overflow")
+        raise Rejected(f"{name} contains {kind} (first at index {first}): it cannot be "
+                       "compared with anything; look for 0/0, log(0) or values that overflow")
+    big = float(np.max(np.abs(arr), initial=0.0))
+    if not big <= LARGE:
+        first = tuple(int(i) for i in np.argwhere(np.abs(arr) == big)[0])
+        raise Rejected(f"{name} has values too large to compare (largest |value| {big:.0e}, "
+                       f"at index {first}): squared, they overflow to infinity, and an honest "
+                       "gradient here is many orders of magnitude smaller; look for a factor "
+                       "that grows at every step (a missing derivative, or W where W^T belongs)")
     return arr

@@ -41,6 +41,7 @@ from bptt_helpers.softmax_rnn import (
 from . import hints as _hints
 from .cases import Case, Output
 from .judge import run_check
+from .large import tbptt_k1k2_long, truncated_bptt_long
 
 SIGMA_W = 6.0  # sigma_max(W) for sigmoid states
 NAMES = ("dU", "dV", "dW")
@@ -138,7 +139,7 @@ def truncated_bptt_cases(hidden=False, seed=0):
             reference=surrogate_gradient(m, m["starts"]),
             info=m, ref_seconds=m["ref_seconds"],
         ))
-    return cases
+    return cases + [truncated_bptt_long(seed)]
 
 
 VISIBLE_TBPTT = [  # (T, D, H, C, k1, k2, nonzero s0)
@@ -175,7 +176,7 @@ def tbptt_k1k2_cases(hidden=False, seed=0):
             reference=surrogate_gradient(m, m["starts"]),
             info=m, ref_seconds=m["ref_seconds"],
         ))
-    return cases
+    return cases + [tbptt_k1k2_long(seed)]
 
 
 # --- candidates: numerical gradients of a changed tangent model ------------------------------
@@ -384,7 +385,7 @@ def _same(cand, ref):
 
 def _hints_for(case, answer, candidates):
     ref, m = case.reference, case.info
-    wrong = [n for n in NAMES if rel_error(answer[n], ref[n]) >= TOLERANCE]
+    wrong = [n for n in NAMES if not rel_error(answer[n], ref[n]) < TOLERANCE]
     for perm in itertools.permutations(NAMES):
         if perm != NAMES and all(answer[n].shape == ref[p].shape and
                                  rel_error(answer[n], ref[p]) < _hints.MATCH
