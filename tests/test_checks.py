@@ -82,6 +82,8 @@ def _errors_on_visible_cases(m):
     """Relative error of the mistake on each visible case (None where its output is rejected)."""
     errs = []
     for case in BUILDERS[m.function]():
+        if case.probes:  # the long case: its reference is a set of projections
+            continue
         args = [a.copy() if isinstance(a, np.ndarray) else a for a in case.args]  # writable
         try:
             with warnings.catch_warnings(), redirect_stdout(io.StringIO()):
@@ -253,7 +255,7 @@ def test_case_building_is_deterministic_and_seeded(function):
 
 @pytest.mark.parametrize("function", list(BUILDERS))
 def test_visible_cases_cover_the_regime(function):
-    cases = BUILDERS[function]()
+    cases = [c for c in BUILDERS[function]() if not c.long_steps]
     if function == "step_jacobian":
         acts = {c.info["activator"] for c in cases}
         assert acts == {"tanh", "sigmoid", "relu", "identity"}
@@ -274,9 +276,13 @@ def test_visible_cases_cover_the_regime(function):
 def test_reference_of_each_case_matches_the_analytic_answer():
     """The numerical references agree with the closed forms far below the tolerance."""
     for case in C.calc_delta_cases(hidden=True):
+        if case.long_steps:
+            continue  # compared along directions: tests/test_no_backprop.py
         d = correct.cd_vectorised(*case.args)
         assert rel_error(d, case.reference["deltas"]) < 1e-8
     for case in C.calc_gradient_cases(hidden=True):
+        if case.long_steps:
+            continue
         dU, dW = correct.cg_vectorised(*case.args)
         assert rel_error(dU, case.reference["dU"]) < 1e-8
         assert rel_error(dW, case.reference["dW"]) < 1e-8

@@ -140,13 +140,13 @@ def test_at_least_ten_mistakes_and_four_correct_versions():
 
 @pytest.mark.parametrize("fn", list(R.MISTAKES), ids=lambda f: f.__name__)
 def test_every_mistake_reaches_1e4_on_a_visible_case(fn):
-    worst = max(worst_error(fn, c) for c in truncated_bptt_cases())
+    worst = max(worst_error(fn, c) for c in truncated_bptt_cases() if not c.long_steps)
     assert worst >= 1e-4
 
 
 @pytest.mark.parametrize("fn", list(R.TB_MISTAKES), ids=lambda f: f.__name__)
 def test_every_tbptt_mistake_reaches_1e4_on_a_visible_case(fn):
-    worst = max(worst_error(lambda *a: fn(*a), c) for c in tbptt_k1k2_cases())
+    worst = max(worst_error(lambda *a: fn(*a), c) for c in tbptt_k1k2_cases() if not c.long_steps)
     assert worst >= 1e-4
 
 
@@ -161,7 +161,7 @@ def test_window_one_step_too_long_is_caught_because_of_sigma():
 # --- the reference is the surrogate's gradient, not the full gradient ------------------------
 
 def test_reference_is_the_surrogate_gradient_not_the_full_one():
-    for case in truncated_bptt_cases():
+    for case in [c for c in truncated_bptt_cases() if not c.long_steps]:
         m = case.info
         args = (m["xs"], m["ys"], m["U"], m["V"], m["W"])
         truncated = R.correct_nested(*args, m["k"], m["s0"])
@@ -174,7 +174,7 @@ def test_reference_is_the_surrogate_gradient_not_the_full_one():
 
 
 def test_tangent_model_reproduces_the_reference():
-    for case in truncated_bptt_cases() + tbptt_k1k2_cases():
+    for case in [c for c in truncated_bptt_cases() + tbptt_k1k2_cases() if not c.long_steps]:
         g = tangent_gradient(case.info, case.info["starts"])
         assert max(rel_error(g[n], case.reference[n]) for n in NAMES) < 1e-7
 
@@ -212,7 +212,7 @@ def test_visible_cases_cover_the_regime():
     assert any(p[1] != p[2] for p in VISIBLE_TRUNCATED)
     assert any(p[3] >= 3 for p in VISIBLE_TRUNCATED)
     assert any(p[0] % p[4] for p in VISIBLE_TBPTT)  # a final update at T
-    for case in truncated_bptt_cases() + tbptt_k1k2_cases():
+    for case in [c for c in truncated_bptt_cases() + tbptt_k1k2_cases() if not c.long_steps]:
         assert 4 <= np.linalg.norm(case.info["W"], 2) <= 8
         ys = case.info["ys"]
         assert np.all(ys.sum(axis=1) == 1) and set(np.unique(ys)) <= {0.0, 1.0}

@@ -131,6 +131,7 @@ def calc_delta_cases(hidden=False, seed=0):
     """Cases for ``calc_delta`` with the loss ``E = sensitivity . net_T``."""
     plan = [(1, 3, 4, "tanh"), (2, 2, 3, "identity"), (3, 3, 4, "sigmoid"), (3, 4, 3, "relu"),
             (8, 2, 5, "tanh"), (16, 3, 4, "sigmoid"), (15, 5, 4, "relu")]
+    n_visible = len(plan)  # then the long case (visible and hidden), then hidden ones
     if hidden:
         rng = np.random.default_rng([seed, 2])
         plan += [(int(rng.integers(1, 31)), int(rng.integers(1, 7)), int(rng.integers(2, 7)),
@@ -151,7 +152,7 @@ def calc_delta_cases(hidden=False, seed=0):
             time_axis="deltas", ref_seconds=m["ref_seconds"],
         ))
     from .large import calc_delta_long  # imports this module's Case
-    return cases + [calc_delta_long(seed)]
+    return cases[:n_visible] + [calc_delta_long(seed)] + cases[n_visible:]
 
 
 # --- calc_gradient(deltas, states, xs) -> (dU, dW) -----------------------------------------
@@ -160,6 +161,7 @@ def calc_gradient_cases(hidden=False, seed=0):
     """Cases for ``calc_gradient`` with a loss at every step, ``E = sum_t g_t . net_t``."""
     plan = [(1, 3, 2, "tanh"), (2, 2, 3, "identity"), (3, 4, 4, "sigmoid"), (5, 3, 4, "relu"),
             (15, 2, 3, "tanh")]
+    n_visible = len(plan)  # then the long case (visible and hidden), then hidden ones
     if hidden:
         rng = np.random.default_rng([seed, 4])
         plan += [(int(rng.integers(1, 31)), int(rng.integers(1, 7)), int(rng.integers(2, 7)),
@@ -192,4 +194,4 @@ def calc_gradient_cases(hidden=False, seed=0):
             ref_seconds=m["ref_seconds"],
         ))
     from .large import calc_gradient_long
-    return cases + [calc_gradient_long(seed)]
+    return cases[:n_visible] + [calc_gradient_long(seed)] + cases[n_visible:]

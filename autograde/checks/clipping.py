@@ -53,7 +53,8 @@ def global_norm(grads):
     Exactly that sum when it is finite (``3, 4, 12`` give exactly 13); when the squares
     overflow, the norm scaled by the largest entry (:func:`bptt_helpers.numgrad.safe_norm`).
     """
-    total = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+    with np.errstate(over="ignore"):
+        total = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
     if np.isfinite(total):
         return total
     return safe_norm(_flat([np.asarray(g, dtype=np.float64) for g in grads]))

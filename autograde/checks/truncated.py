@@ -139,7 +139,8 @@ def truncated_bptt_cases(hidden=False, seed=0):
             reference=surrogate_gradient(m, m["starts"]),
             info=m, ref_seconds=m["ref_seconds"],
         ))
-    return cases + [truncated_bptt_long(seed)]
+    n = len(VISIBLE_TRUNCATED)  # the long case follows the visible ones
+    return cases[:n] + [truncated_bptt_long(seed)] + cases[n:]
 
 
 VISIBLE_TBPTT = [  # (T, D, H, C, k1, k2, nonzero s0)
@@ -176,7 +177,8 @@ def tbptt_k1k2_cases(hidden=False, seed=0):
             reference=surrogate_gradient(m, m["starts"]),
             info=m, ref_seconds=m["ref_seconds"],
         ))
-    return cases + [tbptt_k1k2_long(seed)]
+    n = len(VISIBLE_TBPTT)
+    return cases[:n] + [tbptt_k1k2_long(seed)] + cases[n:]
 
 
 # --- candidates: numerical gradients of a changed tangent model ------------------------------

@@ -3,7 +3,8 @@
 Each must score exactly 1.0 on the visible and the hidden cases. They cover the
 ways learners actually write the code: Python loops, vectorised numpy, einsum,
 the seed's layout (lists of ``(H, 1)`` column vectors), explicit Jacobian
-products, and slow but correct versions.
+products, and slow but correct versions. ``CALC_DELTA_QUADRATIC`` holds right
+values at a cost quadratic in ``T``: they pass every case but the long one.
 """
 
 import numpy as np
@@ -142,8 +143,24 @@ def cd_with_step_jacobian(sensitivity, states, W, activator):
     return deltas
 
 
-CALC_DELTA = [cd_vectorised, cd_loops, cd_einsum, cd_seed_layout, cd_jacobian_products,
-              cd_stacked_columns, cd_recursive, cd_with_step_jacobian]
+def cd_jacobian_accumulated(sensitivity, states, W, activator):
+    """Explicit Jacobian matrices, walked back once: delta_t = J_t^T delta_{t+1}."""
+    T, H = states.shape[0] - 1, states.shape[1]
+    deltas = np.zeros((T + 1, H))
+    deltas[T] = sensitivity
+    for t in range(T - 1, 0, -1):
+        J = W @ np.diag(activator.backward(states[t]))  # d net_{t+1} / d net_t, (H, H)
+        deltas[t] = J.T @ deltas[t + 1]
+    return deltas
+
+
+CALC_DELTA = [cd_vectorised, cd_loops, cd_einsum, cd_seed_layout, cd_jacobian_accumulated,
+              cd_stacked_columns, cd_with_step_jacobian]
+
+# Right values, but quadratic in T: each delta_t recomputed from delta_T (or a recursion one
+# call deep per step). They pass every short case; the long case rejects them, as it must:
+# their cost is that of forward-mode finite differences (see autograde/checks/large.py).
+CALC_DELTA_QUADRATIC = [cd_jacobian_products, cd_recursive]
 
 # --- calc_gradient(deltas, states, xs) -> (dU, dW) -----------------------------------------
 
