@@ -256,7 +256,7 @@ for m in LAYER_MISTAKES:
     m.name = m.fn.__name__
 
 
-@mistake("rnn_stack_backward", ["bottom layer first"])
+@mistake("rnn_stack_backward", ["bottom layer first"], comparable=False)
 def stack_top_first(dstates, caches):
     return stack_loop(dstates, caches)[::-1]
 
