@@ -15,6 +15,7 @@ from functools import lru_cache
 from .checks import cases as _cases
 from .checks import clipping as _clipping
 from .checks import hints as _hints
+from .checks import layer as _layer
 from .checks import truncated as _truncated
 from .checks.judge import judge as _judge
 from .checks.judge import run_check
@@ -72,6 +73,9 @@ GRADED = {g.function: g for g in [
            judge_fn=_clipping.judge_clip_grad_norm),
     Graded("clip_grad_value", _clipping.clip_grad_value_cases,
            judge_fn=_clipping.judge_clip_grad_value),
+    Graded("rnn_layer_forward", _layer.rnn_layer_forward_cases, judge_fn=_layer.judge_layer),
+    Graded("rnn_layer_backward", _layer.rnn_layer_backward_cases, judge_fn=_layer.judge_layer),
+    Graded("rnn_stack_backward", _layer.rnn_stack_backward_cases, judge_fn=_layer.judge_layer),
 ]}
 
 

@@ -27,7 +27,7 @@ def test_config_settings():
     assert c.CourseDirectory.release_directory == "notebooks"
     assert c.Execute.raise_on_iopub_timeout is False
     assert c.OverwriteCells.add_missing_cells is True
-    assert "nbgrader.preprocessors.ClearHiddenTests" in c.GenerateFeedback.preprocessors
+    assert "autograde.grading.preprocessors.SafeClearHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.Execute.timeout == CELL_TIMEOUT  # bptt check gives a cell as long as nbgrader does
 
 

@@ -98,3 +98,39 @@ def tbptt_k1k2(xs, ys, U, V, W, k1, k2, s0=None):
                     d = W.T.dot(d) * state[j - 1] * (1 - state[j - 1])
         errors = []
     return dU, dV, dW
+
+# %% answer_rnn_layer_forward
+def rnn_layer_forward(xs, s0, U, W, b, activator):
+    """Batched forward pass; input products for all steps at once, then the recurrence."""
+    inputs = np.einsum("ntd,hd->nth", xs, U) + b  # (N, T, H)
+    N, T, H = inputs.shape
+    nets = np.zeros((N, T + 1, H))
+    states = np.zeros((N, T + 1, H))
+    states[:, 0] = s0
+    for t in range(1, T + 1):
+        nets[:, t] = inputs[:, t - 1] + states[:, t - 1] @ W.T
+        states[:, t] = activator.forward(nets[:, t])
+    return states, [xs, states, nets, U, W, activator]
+
+# %% answer_rnn_layer_backward
+def rnn_layer_backward(dstates, cache):
+    """All deltas first (f' from the cached nets), then the sums over batch and time by einsum."""
+    xs, states, nets, U, W, activator = cache
+    deltas = np.zeros(states.shape)  # (N, T+1, H), row 0 stays 0
+    fprime = activator.backward(activator.forward(nets))
+    for t in range(xs.shape[1], 0, -1):
+        after = deltas[:, t + 1] @ W if t < xs.shape[1] else 0.0
+        deltas[:, t] = (dstates[:, t] + after) * fprime[:, t]
+    d = deltas[:, 1:]
+    return (np.einsum("nth,hd->ntd", d, U), dstates[:, 0] + deltas[:, 1] @ W,
+            np.einsum("nth,ntd->hd", d, xs), np.einsum("nth,ntk->hk", d, states[:, :-1]),
+            d.sum(axis=(0, 1)))
+
+# %% answer_rnn_stack_backward
+def rnn_stack_backward(dstates, caches):
+    """Top layer first; each dxs becomes rows 1..T of the next layer's dstates."""
+    grads = [None] * len(caches)
+    for i in range(len(caches) - 1, -1, -1):
+        grads[i] = rnn_layer_backward(dstates, caches[i])
+        dstates = np.concatenate([np.zeros_like(grads[i][0][:, :1]), grads[i][0]], axis=1)
+    return grads

@@ -1,4 +1,4 @@
-"""One catalogued mistake: calc_delta takes f' from states[t+1] instead of states[t]."""
+"""One catalogued habit: f' from a neighbouring state (calc_delta: states[t+1]; rnn_layer_backward: states[:, t-1])."""
 
 import numpy as np
 
@@ -86,3 +86,38 @@ def tbptt_k1k2(xs, ys, U, V, W, k1, k2, s0=None):
                 delta = (W.T @ delta) * states[j - 1] * (1 - states[j - 1])
         prev = tau
     return dU, dV, dW
+
+# %% answer_rnn_layer_forward
+def rnn_layer_forward(xs, s0, U, W, b, activator):
+    """Batched forward pass (right)."""
+    N, T, _ = xs.shape
+    states, nets = np.zeros((N, T + 1, W.shape[0])), np.zeros((N, T + 1, W.shape[0]))
+    states[:, 0] = s0
+    for t in range(1, T + 1):
+        nets[:, t] = xs[:, t - 1] @ U.T + states[:, t - 1] @ W.T + b
+        states[:, t] = activator.forward(nets[:, t])
+    return states, (xs, states, nets, U, W, activator)
+
+# %% answer_rnn_layer_backward
+def rnn_layer_backward(dstates, cache):
+    """Batched backward pass -- the same habit again: f' from the neighbouring state, s_{t-1}."""
+    xs, states, nets, U, W, activator = cache
+    dxs, dU, dW = np.zeros(xs.shape), np.zeros(U.shape), np.zeros(W.shape)
+    db, carried = np.zeros(W.shape[0]), np.zeros(states[:, 0].shape)
+    for t in range(xs.shape[1], 0, -1):
+        delta = (dstates[:, t] + carried) * activator.backward(states[:, t - 1])  # the mistake
+        dxs[:, t - 1] = delta @ U
+        dU += delta.T @ xs[:, t - 1]
+        dW += delta.T @ states[:, t - 1]
+        db += delta.sum(axis=0)
+        carried = delta @ W
+    return dxs, dstates[:, 0] + carried, dU, dW, db
+
+# %% answer_rnn_stack_backward
+def rnn_stack_backward(dstates, caches):
+    """Stack backward (right, but it calls the mistaken rnn_layer_backward)."""
+    grads = []
+    for cache in reversed(caches):
+        grads.append(rnn_layer_backward(dstates, cache))
+        dstates = np.concatenate([np.zeros_like(grads[-1][0][:, :1]), grads[-1][0]], axis=1)
+    return grads[::-1]
