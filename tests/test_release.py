@@ -28,7 +28,9 @@ def test_config_settings():
     assert c.Execute.raise_on_iopub_timeout is False
     assert c.OverwriteCells.add_missing_cells is True
     assert "autograde.grading.preprocessors.SafeClearHiddenTests" in c.GenerateFeedback.preprocessors
-    assert c.Execute.timeout == CELL_TIMEOUT  # bptt check gives a cell as long as nbgrader does
+    # Under grading the demonstrations do less (bptt_helpers/runtime.py) and scores never depend
+    # on the kernel; `bptt check` runs the full notebook a learner runs, so it allows more.
+    assert 30 <= c.Execute.timeout <= CELL_TIMEOUT
 
 
 def _hidden_case_sets():
