@@ -69,13 +69,16 @@ class Lab:
         self.log = state / "jupyter-lab.log"
         self.proc = None
 
-    def start(self, timeout=90):
+    def start(self):
+        """Start the server; ``wait_ready`` waits for it (start Chromium in between)."""
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
                "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.notebooks}"]
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=self.notebooks, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def wait_ready(self, timeout=90):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

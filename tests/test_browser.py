@@ -50,10 +50,10 @@ INLINE_TEX = re.compile(r"\$[^$\s][^$]*\$")  # $...$ left as text: MathJax did n
 def lab(root, tmp_path_factory):
     reason = missing_browser()
     if reason:
-        message = f"browser test skipped: {reason}; {HOW_TO_INSTALL}"
         if os.environ.get("BPTT_REQUIRE_BROWSER") == "1":
-            pytest.fail(message.replace("skipped", "required (BPTT_REQUIRE_BROWSER=1) but"))
-        pytest.skip(message)
+            pytest.fail(f"browser test required (BPTT_REQUIRE_BROWSER=1), but {reason}; "
+                        f"{HOW_TO_INSTALL}")
+        pytest.skip(f"browser test skipped: {reason}; {HOW_TO_INSTALL}")
     work = tmp_path_factory.mktemp("browser")
     server = Lab(copy_release(root, work / "bptt"), work / "state")
     print(f"\nbrowser test: JupyterLab log and screenshots in {work}")
@@ -70,11 +70,11 @@ def page(lab):
         context = playwright.chromium.launch_persistent_context(
             str(lab.state / "chromium-profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
             headless=True, env=lab.env, viewport={"width": 1400, "height": 1000})
+        lab.wait_ready()
         context.set_default_timeout(60_000)  # two shared cores: generous, but never a sleep
         page = context.pages[0] if context.pages else context.new_page()
-        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-        page_errors = []
-        page.page_errors = page_errors
+        page.page_errors = []  # JavaScript exceptions: JupyterLab or a widget broke
+        page.on("pageerror", lambda exc: page.page_errors.append(str(exc)))
         yield page
         context.close()
 
