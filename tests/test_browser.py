@@ -12,6 +12,7 @@ key moments are written to the module's temporary folder (its path is printed).
 
 import os
 import re
+import shutil
 
 import pytest
 from browser_lab import (
@@ -77,11 +78,14 @@ def page(lab):
         page.on("pageerror", lambda exc: page.page_errors.append(str(exc)))
         yield page
         context.close()
+    shutil.rmtree(lab.state / "chromium-profile", ignore_errors=True)  # 15 MB; keep the rest
 
 
 def shot(page, lab, name, element=None):
-    """A screenshot of the page, or of ``element`` (scrolled into view), for a person to look at."""
-    (element or page).screenshot(path=str(lab.state / f"{name}.png"))
+    """A screenshot of what the learner sees (``element`` scrolled into view), for a person."""
+    if element is not None:
+        element.scroll_into_view_if_needed()
+    page.screenshot(path=str(lab.state / f"{name}.png"))
 
 
 def assert_math_rendered(page):
@@ -135,8 +139,9 @@ def test_notebook_02_wrong_then_right_calc_delta(lab, page):
     assert "FAIL" not in feedback and not outputs_text(test, "stderr")
 
     mine = cell(page, "deltas_mine = calc_delta(")
-    assert re.search(r"rel_error\(your deltas, numerical deltas\) = \d\.\de-(1\d|[2-9]\d)",
-                     "\n".join(outputs_text(mine, "stdout")))
+    printed = "\n".join(outputs_text(mine, "stdout"))
+    error = re.search(r"rel_error.*= (\d\.\de[-+]\d+)", printed)
+    assert error and float(error.group(1)) < 1e-6, printed  # against the numerical deltas
     for figure in (mine, cell(page, "T_long, H_long =")):  # matplotlib's PNGs, drawn
         image = figure.locator(".jp-OutputArea-output img")
         assert image.count() == 1
@@ -155,7 +160,7 @@ def test_notebook_05_uses_it_and_shows_the_explorer(lab, page):
     assert_math_rendered(page)
 
     explorer = cell(page, "widgets.interact(")
-    clip_test = cell(page, "check_clip_grad_norm(clip_grad_norm)")  # unfinished: Run All stops here
+    clip_test = cell(page, "check_clip_grad_norm(clip_grad_norm)")  # the next exercise, unfinished
     run_and_wait(page, lambda: menu(page, "Run", "Run All Cells"), clip_test)
     loaded = "\n".join(outputs_text(cell(page, "def learners_calc_delta("), "stdout"))
     assert "Using your calc_delta from notebook 2." in loaded, loaded
@@ -168,14 +173,14 @@ def test_notebook_05_uses_it_and_shows_the_explorer(lab, page):
     assert dropdown.count() == 1
     first = widget.locator("img").get_attribute("src")
     assert first and first.startswith("data:image/png"), first
-    shot(page, lab, "05-explorer", explorer)
+    shot(page, lab, "05-explorer", widget)
     dropdown.select_option("relu")  # the figure is drawn again (a new img) for ReLU
     page.wait_for_function("([w, src]) => { const img = w.querySelector('img');"
                            " return img !== null && img.src !== src; }",
                            arg=[widget.element_handle(), first])
     assert "relu" in widget.locator("select").input_value()
-    shot(page, lab, "05-explorer-relu", explorer)
+    shot(page, lab, "05-explorer-relu", widget)
 
     errors = "\n".join(outputs_text(clip_test, "stderr"))
     assert "NotImplementedError" in errors or "AssertionError" in errors, errors
-    assert_no_errors(page, allowed=["check_clip_grad_norm(clip_grad_norm)"])
+    assert_no_errors(page, allowed=["check_clip_grad_norm(", "check_clip_grad_value("])
