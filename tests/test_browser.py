@@ -83,8 +83,11 @@ def page(lab):
 
 def shot(page, lab, name, element=None):
     """A screenshot of what the learner sees (``element`` scrolled into view), for a person."""
-    if element is not None:
+    for _ in range(3 if element is not None else 0):  # cells above lay out late: may push it down
         element.scroll_into_view_if_needed()
+        box = element.bounding_box()
+        if box and 0 <= box["y"] < page.viewport_size["height"] - min(box["height"], 500):
+            break
     page.screenshot(path=str(lab.state / f"{name}.png"))
 
 
