@@ -129,6 +129,24 @@ def test_the_result_channel_is_bounded_before_anything_is_read():
     assert arrays["v"].tolist() == [1.0, 2.0] and arrays["v"].flags.writeable
 
 
+def test_a_header_nested_too_deep_is_a_protocol_error():
+    # json.loads("[" * 10**5) raises RecursionError, which is no ValueError: it must not escape
+    # the channel (it would fail the whole student's nbgrader run instead of one case)
+    head = b"[" * 200_000
+    r, w = os.pipe()
+    try:
+        os.write(w, protocol.MAGIC + protocol._LENGTHS.pack(len(head), 0))
+        with open(w, "wb", closefd=False) as fh:  # more than a pipe buffer: write from a thread
+            import threading
+            t = threading.Thread(target=fh.write, args=(head,))
+            t.start()
+            with pytest.raises(protocol.ProtocolError, match="not JSON"):
+                protocol.receive(r, max_data=0)
+            t.join()
+    finally:
+        os.close(r), os.close(w)
+
+
 def test_seed_is_read_from_the_instructors_test_cell():
     assert seed_of("float(3 * check_calc_delta(calc_delta, hidden=True, seed=42))",
                    "calc_delta") == 42
