@@ -260,3 +260,22 @@ def test_bptt_grade_explains_a_missing_submissions_folder(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nope"), "--dir", str(tmp_path / "out"),
                  "--root", str(ROOT)]) == 2
     assert "is not a folder of submissions" in capsys.readouterr().err
+
+
+def test_a_cell_that_stalls_is_tried_twice_not_once_per_case(monkeypatch, sandbox_ready):
+    started = []
+    real = trusted.LearnerProcess
+
+    def counted(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trusted, "LearnerProcess", counted)
+    program = Program([{"grade_id": "setup", "source": "import numpy as np"},
+                       {"grade_id": "answer_calc_delta", "source": "while True:\n    pass"}],
+                      [GradedCell("test_calc_delta", "calc_delta", False),
+                       GradedCell("hidden_calc_delta", "calc_delta", True)])
+    verdicts = grade_program(program, ROOT / "notebooks" / "bptt", setup_seconds=1)
+    assert [v.fraction for v in verdicts] == [0.0, 0.0]
+    assert "did not finish running the set-up and answer cells within 1 s" in verdicts[1].feedback
+    assert len(started) == trusted.MAX_TIMEOUTS  # not one process (and 1 s) per case: 26
