@@ -279,3 +279,20 @@ def test_a_cell_that_stalls_is_tried_twice_not_once_per_case(monkeypatch, sandbo
     assert [v.fraction for v in verdicts] == [0.0, 0.0]
     assert "did not finish running the set-up and answer cells within 1 s" in verdicts[1].feedback
     assert len(started) == trusted.MAX_TIMEOUTS  # not one process (and 1 s) per case: 26
+
+
+def test_the_sandboxs_tmp_is_bounded(sandbox_ready):
+    import subprocess
+    import sys
+
+    from autograde.grading import sandbox
+
+    if not sandbox._sizes_tmpfs():
+        pytest.skip("this bubblewrap cannot bound a tmpfs (--size needs bubblewrap 0.7)")
+    code = ("n = 0\nfor d in ('/tmp', '/dev/shm'):\n    for i in range(16):\n        try:\n"
+            "            open(f'{d}/f{i}', 'wb').write(b'x' * 2**25)\n            n += 32\n"
+            "        except OSError:\n            break\nprint(n)")
+    proc = subprocess.run(sandbox.wrap([sys.executable, "-I", "-c", code], ROOT / "notebooks"),
+                          capture_output=True, text=True, timeout=60)
+    written = int(proc.stdout.strip())  # MiB in /tmp and /dev/shm: tmpfs is memory
+    assert 0 < written <= (sandbox.TMP_BYTES + sandbox.SHM_BYTES) // 2**20, proc.stdout
