@@ -213,7 +213,7 @@ def batch(tmp_path_factory, request):
     if report is not None and capture is not None:  # the module's time, measured (cpu: all
         with capture.global_and_fixture_disabled():  # its processes, on 2 cores)
             report.write_line(f"\nhostile batch: class built in {t1 - t0:.1f} s, {len(EXPECTED)} "
-                          f"students graded in {t2 - t1:.1f} s; module {time.perf_counter() - t0:.1f}"
+                              f"students graded in {t2 - t1:.1f} s; module {time.perf_counter() - t0:.1f}"
                               f" s wall, {_cpu_seconds() - cpu0:.0f} s cpu")
 
 
