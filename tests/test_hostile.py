@@ -57,14 +57,11 @@ EXPECTED = {
         "fd_naive", "fd_helper")},
     "symlink": NOTHING, "invalid_json": NOTHING,
 }
-NEEDS_CHECKS = {
-    "overflow": "1e200 passes calc_delta until the `checks` branch lands (non-finite and "
-                "overflowing results fail every comparison)",
-    "fd_naive": "finite differences pass until the `checks` branch lands (a long case per "
-                "gradient check that finite differences cannot finish in its limit)",
-    "fd_helper": "numerical_gradient passes until the `checks` branch lands (long case)",
-    "hidden_lookup": "the visible cases are public (seed 0), so the lookup passes them until "
-                     "the `checks` branch adds a long case whose reference cannot be looked up",
+GAPS = {  # known gaps: the tests say what must happen; the reason says what happens today
+    "fd_naive": "finite differences fail only the long case: visible 0 of 2, but hidden 19 of 20 "
+                "cases, 2.85 of 3 points (a long case that runs past its limit should cost the "
+                "whole check)",
+    "fd_helper": "numerical_gradient fails only the long case: visible 0, hidden 2.85 of 3",
 }
 pytestmark = [pytest.mark.skipif(not SOURCE.is_file(), reason="no notebook 2 yet"),
               pytest.mark.usefixtures("sandbox_ready")]
@@ -243,7 +240,7 @@ def test_the_batch_finishes_with_grades_and_feedback_for_everyone(batch):
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    strict=True, reason=NEEDS_CHECKS[n])) if n in NEEDS_CHECKS else n for n in EXPECTED])
+    strict=True, reason=GAPS[n])) if n in GAPS else n for n in EXPECTED])
 def test_each_student_scores_what_its_honest_part_earns(batch, name):
     result = batch["results"][name]
     for function, want in EXPECTED[name].items():

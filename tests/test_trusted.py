@@ -109,6 +109,13 @@ def test_only_plain_arrays_come_back():
         trusted.decode_value({"kind": "pickle", "key": "v"}, {})
     huge = trusted.decode_value({"kind": "toolarge", "shape": [10**6, 10**6]}, {})
     assert huge.shape == (10**6, 10**6) and huge.strides == (0, 0)  # no memory behind it
+    # 64 of them in a list: np.asarray would stack them into 64 x 8 GB of the grader's memory
+    node = {"kind": "list", "items": [{"kind": "toolarge", "shape": [1000, 1000]}] * 64}
+    items = trusted.decode_value(node, {})
+    assert len(items) == 64 and not any(isinstance(v, np.ndarray) for v in items)
+    from autograde.checks.normalize import Rejected, to_array
+    with pytest.raises(Rejected, match="array of numbers"):
+        to_array(items, "deltas", (3, 2), "(T+1, H)")
 
 
 def test_the_result_channel_is_bounded_before_anything_is_read():

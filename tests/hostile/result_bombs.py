@@ -4,7 +4,7 @@
 calc_delta finds the pipes in /proc/self/fd (the channel to the grader) and writes into
 them a frame whose JSON header nests 300 000 levels deep (T=1) or a frame that claims
 2^62 bytes of data (T=2); it returns a 10^5 x 10^5 array of zeros that needs no memory
-until copied (T=3), and otherwise a list of 64 arrays of 8 MB each. The grader must bound all of
+until copied (T=3), and otherwise a list of 64 arrays of 18 MB each (stacked: more than 1 GiB). The grader must bound all of
 it before reading: no memory, no crash, one case lost at a time.
 """
 
@@ -36,5 +36,5 @@ def calc_delta(sensitivity, states, W, activator):
         _to_pipes(b"BPTT" + struct.pack(">QQ", 10, 2**62) + b"{}")
     elif T == 3:
         return np.broadcast_to(np.float64(0.0), (10**5, 10**5))
-    big = np.zeros((1000, 1000))
+    big = np.zeros((1500, 1500))
     return [big] * 64
