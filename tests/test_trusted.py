@@ -109,6 +109,13 @@ def test_only_plain_arrays_come_back():
         trusted.decode_value({"kind": "pickle", "key": "v"}, {})
     huge = trusted.decode_value({"kind": "toolarge", "shape": [10**6, 10**6]}, {})
     assert huge.shape == (10**6, 10**6) and huge.strides == (0, 0)  # no memory behind it
+    # 64 of them in a list: np.asarray would stack them into 64 x 8 GB of the grader's memory
+    node = {"kind": "list", "items": [{"kind": "toolarge", "shape": [1000, 1000]}] * 64}
+    items = trusted.decode_value(node, {})
+    assert len(items) == 64 and not any(isinstance(v, np.ndarray) for v in items)
+    from autograde.checks.normalize import Rejected, to_array
+    with pytest.raises(Rejected, match="array of numbers"):
+        to_array(items, "deltas", (3, 2), "(T+1, H)")
 
 
 def test_the_result_channel_is_bounded_before_anything_is_read():
@@ -127,6 +134,24 @@ def test_the_result_channel_is_bounded_before_anything_is_read():
     arrays = protocol.decode_arrays([{"name": "v", "dtype": "<f8", "shape": [2]}],
                                     np.array([1.0, 2.0]).tobytes())
     assert arrays["v"].tolist() == [1.0, 2.0] and arrays["v"].flags.writeable
+
+
+def test_a_header_nested_too_deep_is_a_protocol_error():
+    # json.loads("[" * 10**5) raises RecursionError, which is no ValueError: it must not escape
+    # the channel (it would fail the whole student's nbgrader run instead of one case)
+    head = b"[" * 200_000
+    r, w = os.pipe()
+    try:
+        os.write(w, protocol.MAGIC + protocol._LENGTHS.pack(len(head), 0))
+        with open(w, "wb", closefd=False) as fh:  # more than a pipe buffer: write from a thread
+            import threading
+            t = threading.Thread(target=fh.write, args=(head,))
+            t.start()
+            with pytest.raises(protocol.ProtocolError, match="not JSON"):
+                protocol.receive(r, max_data=0)
+            t.join()
+    finally:
+        os.close(r), os.close(w)
 
 
 def test_seed_is_read_from_the_instructors_test_cell():
@@ -242,3 +267,39 @@ def test_bptt_grade_explains_a_missing_submissions_folder(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nope"), "--dir", str(tmp_path / "out"),
                  "--root", str(ROOT)]) == 2
     assert "is not a folder of submissions" in capsys.readouterr().err
+
+
+def test_a_cell_that_stalls_is_tried_twice_not_once_per_case(monkeypatch, sandbox_ready):
+    started = []
+    real = trusted.LearnerProcess
+
+    def counted(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trusted, "LearnerProcess", counted)
+    program = Program([{"grade_id": "setup", "source": "import numpy as np"},
+                       {"grade_id": "answer_calc_delta", "source": "while True:\n    pass"}],
+                      [GradedCell("test_calc_delta", "calc_delta", False),
+                       GradedCell("hidden_calc_delta", "calc_delta", True)])
+    verdicts = grade_program(program, ROOT / "notebooks" / "bptt", setup_seconds=1)
+    assert [v.fraction for v in verdicts] == [0.0, 0.0]
+    assert "did not finish running the set-up and answer cells within 1 s" in verdicts[1].feedback
+    assert len(started) == trusted.MAX_TIMEOUTS  # not one process (and 1 s) per case: 26
+
+
+def test_the_sandboxs_tmp_is_bounded(sandbox_ready):
+    import subprocess
+    import sys
+
+    from autograde.grading import sandbox
+
+    if not sandbox._sizes_tmpfs():
+        pytest.skip("this bubblewrap cannot bound a tmpfs (--size needs bubblewrap 0.7)")
+    code = ("n = 0\nfor d in ('/tmp', '/dev/shm'):\n    for i in range(16):\n        try:\n"
+            "            open(f'{d}/f{i}', 'wb').write(b'x' * 2**25)\n            n += 32\n"
+            "        except OSError:\n            break\nprint(n)")
+    proc = subprocess.run(sandbox.wrap([sys.executable, "-I", "-c", code], ROOT / "notebooks"),
+                          capture_output=True, text=True, timeout=60)
+    written = int(proc.stdout.strip())  # MiB in /tmp and /dev/shm: tmpfs is memory
+    assert 0 < written <= (sandbox.TMP_BYTES + sandbox.SHM_BYTES) // 2**20, proc.stdout

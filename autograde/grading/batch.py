@@ -113,7 +113,8 @@ def grade_student(dest, worker, student, notebooks, seconds=STUDENT_SECONDS):
     result = {"student": student, "cells": cells, "notes": notes,
               "score": sum(s for s, _ in cells.values() if s is not None),
               "max_score": sum(m for _, m in cells.values()),
-              "seconds": time.perf_counter() - t0, "worker": worker.index}
+              "seconds": time.perf_counter() - t0, "worker": worker.index,
+              "grader_max_rss_mib": round(reply.get("max_rss_kib", 0) / 1024, 1)}
     tmp = dest / "results" / f".{student}.json.tmp"
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
     os.replace(tmp, dest / "results" / f"{student}.json")

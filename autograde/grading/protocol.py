@@ -95,7 +95,7 @@ def receive(fd, max_data, deadline=None):
         raise ProtocolError(f"a frame of {n_head + n_data} bytes is larger than allowed")
     try:
         header = json.loads(_read_exact(fd, n_head, deadline).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # "[[[[..." nests too deep
         raise ProtocolError("the header is not JSON") from exc
     data = _read_exact(fd, n_data, deadline)
     if not isinstance(header, dict):

@@ -7,7 +7,8 @@ Inside (see docs/grading_integrity.md for the threat model):
   no course folder, no ``solutions/``, no gradebook, no other submission, no home or
   temporary folder of the grader;
 - the notebooks of the learner being graded, read-only, as the working folder;
-- a private, empty, writable ``/tmp`` (a tmpfs that disappears with the sandbox);
+- a private, empty, writable ``/tmp`` (a tmpfs of at most :data:`TMP_BYTES` that disappears
+  with the sandbox);
 - no network (its own network namespace), its own PID, IPC and UTS namespaces; when the
   sandbox's first process ends or is killed, every process in it dies (no daemon survives);
 - an unprivileged user: as root, a real unprivileged uid (``setpriv`` after the mounts); as
@@ -33,6 +34,8 @@ SANDBOX_UID = 60999  # a uid of its own (nobody's processes would count against 
 MEMORY_BYTES = 2 * 1024**3  # address space of each learner process
 MAX_PROCESSES = 64  # processes and threads of the sandbox's uid
 FILE_BYTES = 64 * 1024**2  # largest file a learner process may write (in its /tmp)
+TMP_BYTES = 256 * 1024**2  # all of the sandbox's /tmp (a tmpfs: memory), where bwrap can bound it
+SHM_BYTES = 64 * 1024**2  # all of its /dev/shm
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
                 "Fedora: `sudo dnf install bubblewrap`), on Linux with user namespaces enabled")
 
@@ -48,6 +51,25 @@ def unsafe_opt_out():
 
 def _bwrap():
     return shutil.which("bwrap")
+
+
+@lru_cache(maxsize=1)
+def _sizes_tmpfs():
+    """Whether this bubblewrap bounds a tmpfs (``--size``, bubblewrap 0.7 and later)."""
+    try:
+        out = subprocess.run([_bwrap(), "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in out.stdout + out.stderr
+
+
+def _tmpfs(path, size):
+    """A private, world-writable tmpfs at ``path``, of at most ``size`` bytes when bwrap can say so.
+
+    Unbounded, a tmpfs may grow to half the machine's memory: one learner could fill it.
+    """
+    return ["--perms", "1777", *(["--size", str(size)] if _sizes_tmpfs() else []),
+            "--tmpfs", path]
 
 
 def python_paths():
@@ -148,8 +170,7 @@ def wrap(argv, workdir, *, env=None, rw_dirs=(), memory=MEMORY_BYTES, cpu_second
     args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
             *_system_binds(), "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/dev/shm",
-            *_font_binds()]
+            *_tmpfs("/tmp", TMP_BYTES), *_tmpfs("/dev/shm", SHM_BYTES), *_font_binds()]
     root = os.geteuid() == 0
     if not root:
         args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]

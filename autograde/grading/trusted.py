@@ -140,7 +140,9 @@ def decode_value(node, arrays, depth=0):
         shape = tuple(int(d) for d in list(node.get("shape", []))[:protocol.MAX_NDIM])
         if any(d < 0 or d > 2**40 for d in shape):
             raise ValueError("bad shape")
-        return np.broadcast_to(np.float64(0.0), shape)
+        if depth:  # inside a list, np.asarray would stack the views into real memory
+            return type("array_too_large", (), {"__module__": "learner"})()
+        return np.broadcast_to(np.float64(0.0), shape)  # no memory behind it
     if kind in ("ndarray", "npscalar", "pyscalar"):
         arr = arrays[str(node["key"])]
         if kind == "npscalar":
@@ -176,15 +178,24 @@ def outcome_of(reply, arrays, elapsed, limit):
 # --- one notebook -------------------------------------------------------------------------------
 
 class _Session:
-    """The learner's process for a notebook, restarted (cells re-run) after it was killed."""
+    """The learner's process for a notebook, restarted (cells re-run) after it was killed.
+
+    A cell that stopped the process (or ran past ``setup_seconds``) :data:`MAX_TIMEOUTS`
+    times is not run again: every later case that needs it fails at once with the same
+    reason, so a stalling cell costs a few ``setup_seconds``, not one per case.
+    """
 
     def __init__(self, program, workdir, sandboxed, setup_seconds):
         self.program, self.workdir, self.sandboxed = program, workdir, sandboxed
         self.setup_seconds = setup_seconds
         self.proc, self.ran = None, 0
+        self.failed = {}  # index of a cell -> [times it stopped the process, why]
 
     def ready(self, upto):
         """Run the cells up to index ``upto``; ``""`` when ready, else why not (in words)."""
+        for index, (times, why) in self.failed.items():
+            if index < upto and times >= MAX_TIMEOUTS:
+                return why
         if self.proc is None:
             self.proc, self.ran = LearnerProcess(self.workdir, self.sandboxed), 0
         deadline = time.monotonic() + self.setup_seconds
@@ -194,15 +205,20 @@ class _Session:
                               seconds=max(0.0, deadline - time.monotonic()))
             except protocol.Timeout:
                 self.stop()
-                return (f"did not finish running the set-up and answer cells within "
-                        f"{self.setup_seconds:.0f} s (is there an endless loop outside your "
-                        "function?)")
+                return self._failed(self.ran, (
+                    f"did not finish running the set-up and answer cells within "
+                    f"{self.setup_seconds:.0f} s (is there an endless loop outside your "
+                    "function?)"))
             except protocol.ProtocolError:
                 why = self.proc.stopped_by() or "stopped while running your cells"
                 self.stop()
-                return why
+                return self._failed(self.ran, why)
             self.ran += 1
         return ""
+
+    def _failed(self, index, why):
+        self.failed.setdefault(index, [0, why])[0] += 1
+        return why
 
     def stop(self):
         if self.proc is not None:

@@ -8,6 +8,9 @@ one JSON request per line on stdin; it answers one JSON line per request on stdo
 - ``{"op": "feedback", "student": S}`` -> ``{"ok", "log"}``
 - ``{"op": "ping", "student": "-"}`` -> ``{"ok": true}`` (started and ready)
 
+Every reply also holds ``max_rss_kib``, this process's peak resident memory so far
+(``ru_maxrss``; the sandboxed kernels and learner processes are not counted).
+
 nbgrader starts once per worker instead of once per student. Learner code never runs in this
 process: the kernel and the trusted step's process run in the sandbox.
 """
@@ -15,6 +18,7 @@ process: the kernel and the trusted step's process run in the sandbox.
 import json
 import logging
 import os
+import resource
 import sys
 from pathlib import Path
 
@@ -67,8 +71,9 @@ def main(course):
         else:
             r = api.generate_feedback(ASSIGNMENT, student, force=True)
             reply = {"ok": bool(r.get("success")), "log": r.get("log", "")[-20000:]}
-        if not reply["ok"]:
+        if not reply.get("ok"):
             reply["error"] = str(r.get("error", ""))[-4000:]
+        reply["max_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         os.write(reply_fd, (json.dumps(reply) + "\n").encode("utf-8"))
 
 

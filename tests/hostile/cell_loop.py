@@ -1,5 +1,5 @@
 # ruff: noqa
-"""showtraceback is patched away (nbgrader PR #1324)."""
+"""The answer cell loops forever, swallowing KeyboardInterrupt."""
 
 import numpy as np  # noqa: F401
 
@@ -10,5 +10,10 @@ def calc_delta(sensitivity, states, W, activator):
     return np.zeros_like(states)
 
 
-get_ipython().showtraceback = lambda *args, **kwargs: None
-get_ipython()._showtraceback = lambda *args, **kwargs: None
+import time
+
+while True:
+    try:
+        time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass
