@@ -233,7 +233,30 @@ def run_check(title, fn, cases, hint_fn, judge_fn=None):
                 passed, lines = judge_fn(case, outcome)
             results.append((case, outcome, passed, lines))
     print_report(title, results)
-    return float(sum(r[2] for r in results) / len(results))
+    fraction, why = check_score(results)
+    if why:
+        print(why)
+    return fraction
+
+
+NOT_BACKPROPAGATION = (
+    "  score 0 for this check: your function ran past the time limit of the long case, so it is "
+    "not backpropagation (finite differences, or a forward pass recomputed for every step, give "
+    "right values on the short cases but cost T times more). Write the backward walk: one pass "
+    "from t = T down to 1.")
+
+
+def check_score(results):
+    """``(fraction, why)``: what a check earns from ``[(case, outcome, passed, lines)]``.
+
+    The fraction of cases passed, except that a long case (``case.long_steps``) that ran past
+    its limit makes it 0: right values obtained without backpropagation earn nothing, however
+    many short cases they pass (the in-kernel checks and the trusted step both score this way).
+    """
+    for case, outcome, _passed, _lines in results:
+        if getattr(case, "long_steps", 0) and outcome is not None and outcome.timed_out:
+            return 0.0, NOT_BACKPROPAGATION
+    return float(sum(r[2] for r in results) / len(results)), ""
 
 
 def print_report(title, results):

@@ -119,7 +119,7 @@ def rnn_layer_backward_cases(hidden=False, seed=0):
             label=_label(N, T, D, H, act, m, dstates, large),
             arg_names=["dstates", "cache"], args=[dstates, cache_of(m)],
             outputs=_outputs(N, T, D, H), reference=reference, info=info,
-            time_axis="dxs", ref_seconds=m["ref_seconds"]))
+            time_axis="dxs", ref_seconds=m["ref_seconds"], long_steps=T if large else 0))
     return cases
 
 
@@ -175,7 +175,7 @@ def rnn_stack_backward_cases(hidden=False, seed=0):
             label=label, arg_names=["dstates", "caches"],
             args=[dstates, [cache_of(m) for m in layers]], outputs=outputs,
             reference=reference, info=info, time_axis="layer 1 dxs",
-            ref_seconds=sum(m["ref_seconds"] for m in layers)))
+            ref_seconds=sum(m["ref_seconds"] for m in layers), long_steps=T if large else 0))
     return cases
 
 

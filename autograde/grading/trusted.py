@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks.judge import MAX_TIMEOUTS, case_limit, print_report
+from ..checks.judge import MAX_TIMEOUTS, case_limit, check_score, print_report
 from ..checks.safe_call import Outcome
 from ..registry import GRADED, cached_cases
 from . import protocol, sandbox
@@ -298,9 +298,11 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS)
                     verdicts[test.grade_id] = Verdict(test, 0.0, text)
                     continue
                 buf = io.StringIO()
+                fraction, why = check_score(results)
                 with contextlib.redirect_stdout(buf):
                     print_report(fn, results)
-                fraction = float(sum(r[2] for r in results) / len(results))
+                    if why:
+                        print(why)
                 verdicts[test.grade_id] = Verdict(test, fraction, buf.getvalue())
     finally:
         session.stop()
