@@ -40,9 +40,12 @@ def _timeout_lines(case, outcome):
                 "endless loop (a `while` whose condition never changes, or a loop "
                 "variable that is never updated)?"]
     T = case.long_steps
-    return [f"stopped after {outcome.elapsed:.1f} s on a sequence of T={T} steps: its limit "
-            f"is {case_limit(case):.1f} s, {case.limit_factor:.0f} times the checker's own "
-            f"forward pass ({case.ref_seconds * 1e3:.0f} ms). Backpropagation needs one "
+    factor = LIMIT_FACTOR if case.limit_factor is None else case.limit_factor
+    limit = case_limit(case)
+    why = (f"{factor:.0f} times the checker's own forward pass ({case.ref_seconds * 1e3:.0f} ms)"
+           if limit > MIN_LIMIT else "its floor")
+    return [f"stopped after {outcome.elapsed:.1f} s on a sequence of T={T} steps, past its time "
+            f"limit of {limit:.1f} s ({why}). Backpropagation needs one "
             "backward walk, about as long as one forward pass. Finite differences (with "
             "numerical_gradient or by hand), or recomputing the forward pass or a product "
             f"of Jacobians for every time step, cost about T={T} times more and cannot "
