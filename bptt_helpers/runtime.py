@@ -8,6 +8,8 @@ runs, timing sweeps) do less work; what a learner sees interactively never chang
 import os
 
 TRAINING_UPDATES_WHEN_GRADING = 100  # sequences one training run uses under grading
+CHUNKS_WHEN_GRADING = 4  # updates one stream-training run makes under grading (notebook 8)
+CHARS_WHEN_GRADING = 2000  # characters a measurement over a text reads under grading (notebook 8)
 
 
 def under_grading():

@@ -77,6 +77,32 @@ class Adagrad:
         return new
 
 
+class Adam:
+    """Adam (Kingma and Ba 2015): steps from running means of the gradient and its square.
+
+    ``m <- beta1 m + (1 - beta1) g``, ``v <- beta2 v + (1 - beta2) g**2``, then with the
+    bias-corrected ``m_hat = m / (1 - beta1**t)``, ``v_hat = v / (1 - beta2**t)`` at update
+    ``t``: ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``. Each entry's step is about ``lr``
+    whatever the gradient's scale; unlike Adagrad's, it does not shrink for ever.
+    """
+
+    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.mean, self.mean_sq, self.t = {}, {}, 0
+
+    def step(self, params, grads):
+        """Return the updated parameters (new arrays) for the names in ``grads``."""
+        self.t += 1
+        new = {}
+        for n, g in grads.items():
+            self.mean[n] = self.beta1 * self.mean.get(n, 0.0) + (1 - self.beta1) * g
+            self.mean_sq[n] = self.beta2 * self.mean_sq.get(n, 0.0) + (1 - self.beta2) * g**2
+            m_hat = self.mean[n] / (1 - self.beta1**self.t)
+            v_hat = self.mean_sq[n] / (1 - self.beta2**self.t)
+            new[n] = params[n] - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return new
+
+
 def train(params, xs, ys, grad_fn, *, k=None, optimizer=None, clip=None,
           trainable=NAMES, progress=True, desc="training"):
     """One update per sequence, with the gradient function you pass in.
