@@ -54,6 +54,7 @@ c.Autograde.sanitize_preprocessors = [  # 0.9.6's list, with RestoreCells first
 c.Autograde.autograde_preprocessors = [
     "autograde.grading.preprocessors.GuardedExecute",
     "autograde.grading.preprocessors.TrustedGrades",
+    "autograde.grading.preprocessors.NeutralizeActiveContent",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -98,6 +98,9 @@ def _honest_quirks(nb, released):
     empty = nbformat.v4.new_code_cell("x = 1")
     empty.metadata["nbgrader"] = {}
     nb.cells.append(empty)
+    nb.cells.append(nbformat.v4.new_markdown_cell(  # live in the feedback HTML and in Formgrader?
+        'my notes <img src=x onerror="alert(1)"> [see](javascript:alert(2)) '
+        '<script>alert(3)</script>'))
 
 
 def _noise_stalls(nb, released):
@@ -242,6 +245,14 @@ def test_each_student_scores_what_its_honest_part_earns(batch, name):
         for gid, (score, max_score) in got.items():
             expected = max_score if want == "full" else 0.0
             assert max_score > 0 and score == expected, f"{name}: {gid} {score} of {max_score}"
+
+
+def test_nothing_a_learner_wrote_or_displayed_is_active_html(batch):
+    html = feedback(batch, "honest_quirks")
+    assert "my notes" in html  # the learner's cell is shown, as text
+    for active in ("<img src=x onerror", 'href="javascript', "<script>alert(3)",
+                   "document.title = 'owned'", "id=quirks-html"):
+        assert active not in html, active
 
 
 def test_the_secret_seed_defeats_a_hidden_case_lookup(batch):

@@ -115,8 +115,9 @@ def build_parser():
     p.add_argument("--scores-only", action="store_true",
                    help="decide every score with the trusted step only, without running the "
                         "notebooks in a kernel (faster; feedback has each check's text, no figures)")
-    p.add_argument("--student-seconds", type=float, default=1800,
-                   help="wall-clock budget of one student's grading (default 1800)")
+    p.add_argument("--student-seconds", type=float, default=600,
+                   help="wall-clock budget of one student's grading (default 600; an honest "
+                        "whole-course submission takes about a minute); past it: 0 with the reason")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="DANGEROUS: run learner code without the bubblewrap sandbox, with your "
                         "rights (only where bubblewrap cannot run, on a machine you can lose)")

@@ -30,10 +30,10 @@ from . import sandbox
 from .course import ASSIGNMENT, RELEASE, CourseError, make_course, run_nbgrader
 from .intake import STUDENT_ID, take_in
 from .preprocessors import course_seed
-from .workers import Worker, WorkerError
+from .workers import Worker, WorkerError, WorkerTimeout
 
 MARKER = ".bptt-grade-folder"
-STUDENT_SECONDS = 1800  # wall clock for one student's autograde, at most
+STUDENT_SECONDS = 600  # wall clock for one student's autograde, at most (honest: about 1 min)
 
 
 def find_submissions(folder):
@@ -104,21 +104,38 @@ def grade_student(dest, worker, student, notebooks, seconds=STUDENT_SECONDS):
     shutil.rmtree(w / "submitted" / student, ignore_errors=True)
     notes = take_in(w / RELEASE / ASSIGNMENT, notebooks, w / "submitted" / student / ASSIGNMENT)
     t0 = time.perf_counter()
-    reply = worker.ask({"op": "autograde", "student": student}, seconds)
+    try:
+        reply = worker.ask({"op": "autograde", "student": student}, seconds)
+    except WorkerTimeout:  # stalling: 0 with the reason, never a hold-up for the class
+        reply = {"ok": True, "cells": {}, "stopped": True}
+        notes.append(f"grading stopped after {seconds:.0f} s (the per-student budget): "
+                     "0 points; ask your instructor")
     if not reply.get("ok"):
         raise WorkerError("nbgrader autograde failed: "
                           + (reply.get("error") or reply.get("log", ""))[-300:])
-    _replace_tree(w / "autograded" / student, dest / "autograded" / student)
+    if not reply.get("stopped"):
+        _replace_tree(w / "autograded" / student, dest / "autograded" / student)
     cells = reply["cells"]
     result = {"student": student, "cells": cells, "notes": notes,
               "score": sum(s for s, _ in cells.values() if s is not None),
-              "max_score": sum(m for _, m in cells.values()),
+              "max_score": sum(m for _, m in cells.values()) or release_max(w),
+              "stopped": bool(reply.get("stopped")),
               "seconds": time.perf_counter() - t0, "worker": worker.index,
               "grader_max_rss_mib": round(reply.get("max_rss_kib", 0) / 1024, 1)}
     tmp = dest / "results" / f".{student}.json.tmp"
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
     os.replace(tmp, dest / "results" / f"{student}.json")
     return result
+
+
+def release_max(course):
+    """The points of every graded cell of the release (a stopped student's maximum)."""
+    total = 0.0
+    for path in (Path(course) / RELEASE / ASSIGNMENT).glob("*.ipynb"):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            m = cell.get("metadata", {}).get("nbgrader", {})
+            total += float(m.get("points") or 0) if m.get("grade") else 0.0
+    return total
 
 
 def load_results(dest):
@@ -206,16 +223,22 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
     t0 = time.perf_counter()
     pool = [Worker(dest / "workers" / str(k), k, log) for k in range(min(workers, len(todo)) or 1)]
     try:
+        results, lock = dict(done), threading.Lock()
+
         def autograde(worker, s):
             r = grade_student(dest, worker, s, students[s], student_seconds)
-            return f"{r['score']:g}/{r['max_score']:g} in {r['seconds']:.0f} s"
+            with lock:  # grades.csv is always the class so far: one stalling student holds none
+                results[s] = r
+                write_csv(dest, results)
+            return f"{r['score']:g}/{r['max_score']:g} in {r['seconds']:.0f} s" + (
+                " (stopped: budget)" if r.get("stopped") else "")
 
         failures = _run_pool(pool, todo, autograde, out, [len(students) - len(todo)],
                              len(students))
         results = load_results(dest)
         csv_path = write_csv(dest, results)  # grades first: feedback can fail, grades stand
         out("==> feedback (nbgrader generate_feedback, one student at a time)")
-        need = [s for s in todo if s in results]
+        need = [s for s in todo if s in results and not results[s].get("stopped")]
 
         def feedback(worker, s):
             reply = worker.ask({"op": "feedback", "student": s}, student_seconds)

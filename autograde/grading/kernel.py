@@ -48,6 +48,15 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     pre_start_kernel = _async_pre_start_kernel
 
+    def seal(self):
+        """Once the kernel has made its sockets: its folder is no longer writable from inside.
+
+        (As root the sandbox's uid is not the folder's owner, so learner code can then fill
+        only the sandbox's own size-limited /tmp, not the grader's disk.)
+        """
+        if self._private is not None:
+            os.chmod(self._private / "k", 0o555)
+
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if self._private is not None and not restart:

@@ -30,7 +30,7 @@ from ..checks.safe_call import Outcome
 from ..registry import GRADED, cached_cases
 from . import protocol, sandbox
 
-SETUP_SECONDS = 60  # wall time for starting the process and running the cells before a function
+SETUP_SECONDS = 30  # wall time for starting the process and running the cells before a function
 GRACE = 1.0  # seconds past a case's limit before the grader stops waiting and kills the process
 MARGIN = 0.5  # a reply later than limit + MARGIN (grader's clock) counts as past the limit
 

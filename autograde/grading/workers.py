@@ -24,6 +24,10 @@ class WorkerError(Exception):
     """A worker could not grade a student (its message is the reason, in a line)."""
 
 
+class WorkerTimeout(WorkerError):
+    """A request ran past its budget; the worker was stopped."""
+
+
 class Worker:
     """A long-lived ``python -m autograde.grading.worker COURSE`` in its own course folder."""
 
@@ -56,7 +60,7 @@ class Worker:
                 ready = wait > 0 and select.select([self.proc.stdout], [], [], wait)[0]
                 if not ready:
                     self.kill()
-                    raise WorkerError(f"grading stopped after {seconds:.0f} s (the per-student "
+                    raise WorkerTimeout(f"grading stopped after {seconds:.0f} s (the per-student "
                                       "budget); run again to retry")
                 chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
                 if not chunk:
