@@ -115,17 +115,11 @@ class GuardedExecute(Execute):
         super().__init__(**kw)
         self.shutdown_kernel = "immediate"  # a graceful shutdown costs 0.5 s after a plot
         self.on_notebook_start = self._kernel_ready  # the kernel is up
-        self.on_notebook_complete = self._mark("done")  # and shut down again
 
     def _kernel_ready(self, **_):
         self._times["cells"] = time.monotonic()
         if hasattr(self.km, "seal"):
             self.km.seal()
-
-    def _mark(self, phase):
-        def hook(**_):
-            self._times[phase] = time.monotonic()
-        return hook
 
     def on_cell_executed(self, **kwargs):
         super().on_cell_executed(**kwargs)
@@ -153,7 +147,8 @@ class GuardedExecute(Execute):
             self.log.warning("the learner's kernel stopped (%s: %s); the trusted grading step "
                              "decides the scores", type(exc).__name__, str(exc)[:200])
             return nb, resources
-        finally:
+        finally:  # nbconvert's preprocess has shut the kernel down when it returns
+            self._times["done"] = time.monotonic()
             marks = [self._times.get(k) for k in ("start", "cells", "shutdown", "done")]
             if None not in marks:  # read by benchmarks/grading.py
                 self.log.info("kernel timing: start %.3f s, cells %.3f s, shutdown %.3f s",
