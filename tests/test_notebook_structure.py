@@ -250,3 +250,18 @@ def test_visible_tests_let_run_all_go_on(path):
     for cell in read(path).cells:
         if (grade_id(cell) or "").startswith("test_"):
             assert "raises-exception" in cell.metadata.get("tags", []), grade_id(cell)
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_metadata_is_what_jupyterlab_writes(path):
+    # JupyterLab rewrites these on opening; anything else marks a fresh notebook as modified
+    meta = read(path).metadata
+    assert meta["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                  "name": "python3"}
+    info = meta["language_info"]
+    assert {k: info.get(k) for k in ("name", "file_extension", "mimetype", "nbconvert_exporter",
+                                     "pygments_lexer", "codemirror_mode")} == {
+        "name": "python", "file_extension": ".py", "mimetype": "text/x-python",
+        "nbconvert_exporter": "python", "pygments_lexer": "ipython3",
+        "codemirror_mode": {"name": "ipython", "version": 3}}
+    assert info.get("version", "").startswith("3.11"), "the course's Python"
