@@ -265,3 +265,18 @@ def test_metadata_is_what_jupyterlab_writes(path):
         "nbconvert_exporter": "python", "pygments_lexer": "ipython3",
         "codemirror_mode": {"name": "ipython", "version": 3}}
     assert info.get("version", "").startswith("3.11"), "the course's Python"
+
+
+@pytest.mark.skipif(not STUDENT, reason="no released notebooks")
+def test_a_student_notebook_runs_to_the_end_past_its_failing_tests(tmp_path):
+    # nbclient, like JupyterLab's Run All, stops at an error unless the cell has `raises-exception`
+    from nbclient import NotebookClient
+
+    path = next(p for p in STUDENT if any((grade_id(c) or "").startswith("test_")
+                                          for c in read(p).cells))
+    nb = read(path)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(ROOT / "notebooks" / "bptt")}}).execute()
+    tests = [c for c in nb.cells if (grade_id(c) or "").startswith("test_")]
+    assert all(any(o.output_type == "error" for o in c.outputs) for c in tests), "they fail"
+    assert all(c.execution_count is not None for c in code_cells(nb)), "every cell ran"
