@@ -212,6 +212,8 @@ def only_unstamped(root, changed, generated):
     """
     import nbformat
 
+    from ..version import recorded_version
+
     found = []
     for rel in changed:
         name, path = rel.split("/", 2)[2], Path(root) / rel
