@@ -174,15 +174,20 @@ TEXT_FILES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
                      *(ROOT / "autograde").rglob("*.py"), *(ROOT / "bptt_helpers").rglob("*.py")])
 
 
+SUM_TO_T = re.compile(r"\\(sum|prod)_\{[^}]*\}\^T")  # an upper limit T, not a transpose
+
+
 def transposes_written_T(text):
     """The lines of ``text`` that write a transpose as ``^T`` (the letter of the length T)."""
-    return [ln.strip() for ln in text.splitlines() if TRANSPOSE_T.search(ln)]
+    return [ln.strip() for ln in text.splitlines() if TRANSPOSE_T.search(SUM_TO_T.sub("", ln))]
 
 
 def test_transpose_rule_sees_what_it_must():
     assert transposes_written_T(r"$W^T \delta$") and transposes_written_T("x_t^T.")
     assert transposes_written_T(r"\right)^{T} \delta_T") and transposes_written_T("W^T")
     assert not transposes_written_T(r"$W^\top$, \sum_{t=1}^{T} x, (\gamma\sigma)^{T-j}, 2^Tk")
+    assert not transposes_written_T(r"\sum_{t=1}^T \delta_t^\top x_t") and transposes_written_T(
+        r"\sum_{t=1}^T \delta_t x_t^T")
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))

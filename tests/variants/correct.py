@@ -144,7 +144,7 @@ def cd_with_step_jacobian(sensitivity, states, W, activator):
 
 
 def cd_jacobian_accumulated(sensitivity, states, W, activator):
-    """Explicit Jacobian matrices, walked back once: delta_t = J_t^T delta_{t+1}."""
+    """Explicit Jacobian matrices, walked back once: delta_t = J_t^\\top delta_{t+1}."""
     T, H = states.shape[0] - 1, states.shape[1]
     deltas = np.zeros((T + 1, H))
     deltas[T] = sensitivity
