@@ -40,7 +40,7 @@ from bptt_helpers.softmax_rnn import softmax_rnn_forward  # noqa: E402
 
 
 def full_backward(xs, ys, V, W, states, outs):
-    """Full BPTT: ``delta_t = f'(net_t) * (V^T (o_t - y_t) + W^T delta_{t+1})``, one walk."""
+    """Full BPTT: ``delta_t = f'(net_t) * (V^\\top (o_t - y_t) + W^\\top delta_{t+1})``, one walk."""
     T, H = xs.shape[0], W.shape[0]
     errs = outs - ys  # (T, C)
     g = errs @ V  # (T, H)

@@ -2,7 +2,7 @@
 
 The model reads character ids, looks up an embedding ``E`` (C, D), runs a stack of recurrent
 layers (your ``rnn_layer_forward``) and predicts the next character with a softmax over
-``states @ V^T + c``. Parameters travel as a dict: ``"E"`` (C, D); ``"U1"``, ``"W1"``, ``"b1"``
+``states @ V^\\top + c``. Parameters travel as a dict: ``"E"`` (C, D); ``"U1"``, ``"W1"``, ``"b1"``
 for layer 1 (the bottom one), ``"U2"``, ... for layer 2; ``"V"`` (C, H_L), ``"c"`` (C,).
 
 The notebook writes the model's forward pass and its gradient; this module trains it over a

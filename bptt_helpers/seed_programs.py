@@ -14,8 +14,8 @@ article's code, and there is deliberately no switch that repairs it):
 3. the factor used is a copy of the state taken *before* differentiating, so
    no derivative enters the recursion at all.
 
-Together: ``delta_t = s_{t+1} * (W^T delta_{t+1})`` for ``t < T``, and
-``dW = sum_t delta_t c_{t-1}^T`` where ``c_{t-1}`` is ``s_{t-1}`` for
+Together: ``delta_t = s_{t+1} * (W^\\top delta_{t+1})`` for ``t < T``, and
+``dW = sum_t delta_t c_{t-1}^\\top`` where ``c_{t-1}`` is ``s_{t-1}`` for
 ``t - 1 <= 1`` but the overwritten ``activator.backward(s_{t-1})`` for
 ``2 <= t - 1 <= T - 1``. A check of ``dW`` alone with ``T = 2`` and ``s_0 = 0``
 cannot see any of this: the only delta it computes, ``delta_1``, is multiplied
@@ -108,7 +108,7 @@ class Seed1Layer(RecurrentLayer):
         return self.deltas
 
     def calc_gradient(self):
-        """``dW = sum_t delta_t s_{t-1}^T``, read from the (by now overwritten) state list."""
+        """``dW = sum_t delta_t s_{t-1}^\\top``, read from the (by now overwritten) state list."""
         H = self.W.shape[0]
         self.dW = np.zeros((H, H))
         for t in range(self.times, 0, -1):

@@ -13,6 +13,7 @@ This module computes no gradients itself.
 
 import numpy as np
 
+from .progress import progress as show_progress
 from .runtime import TRAINING_UPDATES_WHEN_GRADING, under_grading
 from .softmax_rnn import SIGMOID, cross_entropy, softmax, softmax_rnn_forward
 
@@ -130,7 +131,7 @@ def train(params, xs, ys, grad_fn, *, k=None, optimizer=None, clip=None,
         Which of ``"U"``, ``"V"``, ``"W"`` are updated; ``("V",)`` trains the output
         weights alone on top of a frozen random recurrent layer (the baseline).
     progress : bool
-        Show a ``tqdm.auto`` progress bar (a widget in Jupyter).
+        Show a progress bar in a notebook (plain HTML, cleared when training ends).
     desc : str
         The bar's label.
 
@@ -142,8 +143,6 @@ def train(params, xs, ys, grad_fn, *, k=None, optimizer=None, clip=None,
         ``"loss"`` (N,): each sequence's loss per step before its update;
         ``"grad_norm"`` (N,): the global norm of ``(dU, dV, dW)`` before clipping.
     """
-    from tqdm.auto import tqdm  # a widget in notebooks; plain tqdm would write to stderr
-
     unknown = set(trainable) - set(NAMES)
     if unknown:
         raise ValueError(f"trainable must name some of U, V, W, got {sorted(unknown)}")
@@ -153,7 +152,7 @@ def train(params, xs, ys, grad_fn, *, k=None, optimizer=None, clip=None,
         xs, ys = xs[:TRAINING_UPDATES_WHEN_GRADING], ys[:TRAINING_UPDATES_WHEN_GRADING]
     N, T = xs.shape[0], xs.shape[1]
     losses, norms = np.zeros(N), np.zeros(N)
-    for i in tqdm(range(N), desc=desc, disable=not progress, leave=False, mininterval=0.2):
+    for i in show_progress(range(N), desc=desc, enabled=progress):
         U, V, W = (params[n] for n in NAMES)
         _, outs = softmax_rnn_forward(xs[i], U, V, W)
         losses[i] = cross_entropy(outs, ys[i]) / T

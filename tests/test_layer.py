@@ -105,7 +105,7 @@ def test_mistake_is_far_from_the_reference_on_a_visible_case(m):
 def test_catalogue_covers_the_issue():
     names = " ".join(" ".join(m.expect) for m in V.LAYER_MISTAKES)
     for text in ("db holds only", "divided by the batch size", "dxs is computed with W",
-                 "dxs uses U^T", "ds0 is zero", "ds0 is delta_1 itself", "one step late"):
+                 "dxs uses U^\\top", "ds0 is zero", "ds0 is delta_1 itself", "one step late"):
         assert text in names
 
 

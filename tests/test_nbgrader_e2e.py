@@ -203,3 +203,22 @@ def test_grades_export_to_csv(demo):
     assert float(rows["untouched"]["score"]) == 0.0
     assert float(rows["solutions"]["score"]) == pytest.approx(auto)
     assert 0.0 < float(rows["wrong_fprime"]["score"]) < auto
+
+
+def test_tagged_failing_visible_test_scores_zero(demo):
+    # Visible test cells carry `raises-exception` so that JupyterLab's Run All goes on past them;
+    # nbgrader must still record the failure: 0 points, the error kept, and the cells after it run.
+    course, seen = demo["course"], 0
+    for nb_path in sorted((course / "autograded" / "untouched" / "bptt").glob("*.ipynb")):
+        cells = nbformat.read(nb_path, as_version=4).cells
+        for i, cell in enumerate(cells):
+            gid = grade_id(cell) or ""
+            if not gid.startswith("test_"):
+                continue
+            seen += 1
+            assert "raises-exception" in cell.metadata.get("tags", []), gid
+            assert demo["grades"]["untouched"][(nb_path.stem, gid)][0] == 0.0, gid
+            assert any(o.output_type == "error" for o in cell.outputs), f"{gid}: the failure shows"
+            later = [c for c in cells[i + 1:] if c.cell_type == "code"]
+            assert all(c.execution_count is not None for c in later[:1]), f"{gid}: Run All went on"
+    assert seen >= 7

@@ -130,3 +130,23 @@ def test_release_outside_a_course_is_a_clear_error(tmp_path, capsys):
     assert main(["release", "--check", "--root", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "is not a course folder" in err and "Traceback" not in err
+
+
+@needs_notebooks
+def test_after_nbgraders_own_generate_the_check_says_what_to_run(course_copy, capsys):
+    # Formgrader's Generate button runs this: the same files, without the autograde version
+    from autograde.grading.course import run_nbgrader
+
+    run_nbgrader(["generate_assignment", "bptt", "--force", "--no-db"], course_copy)
+    released = sorted((course_copy / "notebooks" / "bptt").glob("*.ipynb"))
+    assert released and all("autograde_version" not in p.read_text() for p in released)
+
+    assert main(["release", "--check", "--root", str(course_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "Formgrader's Generate" in out and "Run `bptt release` after" in out
+    for path in released:
+        assert f"  notebooks/bptt/{path.name}" in out
+
+    assert main(["release", "--root", str(course_copy)]) == 0
+    assert main(["release", "--check", "--root", str(course_copy)]) == 0
+    capsys.readouterr()

@@ -210,3 +210,39 @@ def test_nothing_is_written_to_the_home_folder(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list(home.rglob("*")) == [], "files appeared in the home folder"
     assert any(p.name.startswith("bptt-course-") for p in tmp.iterdir())
+
+
+def bonus_notebook(path, answer):
+    """``tiny_notebook`` whose exercise is a bonus (its test cells say so, as notebook 4's do)."""
+    tiny_notebook(path, new_markdown_cell("## 3. Something to run"),
+                  new_code_cell("x = 1\nraise RuntimeError('boom')"), answer=answer)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if (grade_id(cell) or "").startswith(("test_", "hidden_")):
+            cell.source = "# bonus, " + cell.source.lstrip("# ")
+    nb.cells = [c for c in nb.cells if "boom" not in c.source]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_an_unattempted_bonus_is_no_failure(tmp_path):
+    proc = bptt("check", bonus_notebook(tmp_path / "nb.ipynb", "raise NotImplementedError()"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SKIP  step_jacobian (bonus, not attempted" in proc.stdout
+    assert "the bonus was not attempted" in proc.stdout and "need work" not in proc.stdout
+
+
+def test_an_attempted_bonus_that_fails_is_a_failure(tmp_path):
+    proc = bptt("check", bonus_notebook(tmp_path / "nb.ipynb", "return W"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian" in proc.stdout and "SKIP" not in proc.stdout
+
+
+def test_errors_name_the_heading_and_first_line_a_learner_sees(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb", new_markdown_cell("## 3. Something to run"),
+                         new_code_cell("x = 1\nraise RuntimeError('boom')"))
+    proc = bptt("check", path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ('error in a code cell under "3. Something to run", starting "x = 1": '
+            "RuntimeError: boom") in proc.stdout
+    assert "cell 6" not in proc.stdout and "cell 5" not in proc.stdout

@@ -54,7 +54,7 @@ def correct_one_pass(xs, ys, U, V, W, k, s0=None):
     states, outs = _forward(xs, U, V, W, s0)
     errs = outs - ys  # (T, C)
     fp = states * (1 - states)  # (T+1, H)
-    g = errs @ V  # (T, H): V^T (o_t - y_t) as rows
+    g = errs @ V  # (T, H): V^\top (o_t - y_t) as rows
     deltas = np.zeros((T + 2, H))  # (T+2, H): row T+1 = 0
     if k is None or k >= T:
         for t in range(T, 0, -1):
@@ -241,7 +241,7 @@ MISTAKES = {
     dv_from_previous_state: "dV pairs o_t - y_t with s_{t-1}",
     ignores_s0: "right for s_0 = 0",
     o_not_o_minus_y: "You used o_t where",
-    w_not_w_transpose: "multiplies by W where it needs W^T",
+    w_not_w_transpose: "multiplies by W where it needs W^\\top",
     dw_with_current_state: "dW pairs the error at net_j with s_j",
     swapped_return_order: "return (dU, dV, dW)",
     modifies_input: "its input W in place",

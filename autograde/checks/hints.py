@@ -60,7 +60,7 @@ def hints_step_jacobian(case, answer):
         (W,
          "The derivative f'(net_j) is missing: net_{j+1} depends on net_j through s_j = f(net_j)."),
         (W.T * fp,
-         "You used W^T; d net_{j+1} / d net_j is W diag(f'(net_j)), with W itself."),
+         "You used W^\\top; d net_{j+1} / d net_j is W diag(f'(net_j)), with W itself."),
     ]
     for other, fp_other, _ in _hard_coded(act, get_activator(act).backward, s):
         cands.append((W * fp_other,
@@ -124,7 +124,7 @@ def hints_calc_delta(case, answer, t):
          f"deltas[{t}] takes f' from s_{t - 1}; delta_t needs f'(net_t) = "
          "activator.backward(states[t])."),
         (fp * (W @ d),
-         "The recursion uses W where it needs W^T: delta_t = diag(f'(net_t)) W^T delta_{t+1}. "
+         "The recursion uses W where it needs W^\\top: delta_t = diag(f'(net_t)) W^\\top delta_{t+1}. "
          "(If you use step_jacobian, it is its transpose that maps delta_{t+1} to delta_t.)"),
         (states[t] * (W.T @ d),
          f"deltas[{t}] is multiplied by s_{t} itself, not by its derivative f'(net_{t}) = "
@@ -140,7 +140,7 @@ def hints_calc_delta(case, answer, t):
     if hints:
         return hints
     return [f"delta_{t + 1} is right but delta_{t} is not: check the one-step recursion "
-            "delta_t = diag(f'(net_t)) W^T delta_{t+1}, i.e. step_jacobian(W, s_t, f)^T delta_{t+1}."]
+            "delta_t = diag(f'(net_t)) W^\\top delta_{t+1}, i.e. step_jacobian(W, s_t, f)^\\top delta_{t+1}."]
 
 
 def hints_calc_gradient(case, answer):
@@ -157,7 +157,7 @@ def hints_calc_gradient(case, answer):
         other = "x_t = xs[t-1]" if name == "dU" else "s_{t-1} = states[t-1]"
         cands = [
             (np.outer(deltas[T], inputs[T - 1]),
-             f"{name} holds only the last step; the gradient sums delta_t {other}^T over t = 1..T."),
+             f"{name} holds only the last step; the gradient sums delta_t {other}^\\top over t = 1..T."),
             (deltas[2:].T @ inputs[1:], f"{name} misses t = 1: sum over every t = 1..T."),
         ]
         if name == "dW":
@@ -167,10 +167,10 @@ def hints_calc_gradient(case, answer):
         if name == "dU" and inputs.shape == states[1:].shape:
             cands.append((deltas[1:].T @ states[:-1],
                           "dU is built from the states; U multiplies the input x_t = xs[t-1], "
-                          "so dU sums delta_t x_t^T."))
+                          "so dU sums delta_t x_t^\\top."))
             cands.append((deltas[1:].T @ states[1:],
                           "dU is built from the states; U multiplies the input x_t = xs[t-1], "
-                          "so dU sums delta_t x_t^T."))
+                          "so dU sums delta_t x_t^\\top."))
         if name == "dU" and T >= 2:
             cands.append((deltas[1:-1].T @ xs[1:],
                           "dU pairs delta_t with x_{t+1} = xs[t]; x_t is xs[t-1]."))

@@ -98,7 +98,7 @@ def calc_delta_long(seed, T=T_LONG, H=H_LONG, D=4):
 def calc_gradient_long(seed, T=T_LONG, H=H_LONG, D=8):
     """The long case of ``calc_gradient``, ``E = sum_t delta_t . net_t`` with states held.
 
-    Any deltas are valid inputs (``dE/dU = sum_t delta_t x_t^T`` whatever they are), so
+    Any deltas are valid inputs (``dE/dU = sum_t delta_t x_t^\\top`` whatever they are), so
     they are random here, with ``deltas[0] = 0``.
     """
     rng = np.random.default_rng([seed, 91])

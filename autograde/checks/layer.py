@@ -3,7 +3,7 @@
 Shapes (docs/notation.md): ``xs (N, T, D)`` with ``xs[n, t-1] = x_t`` of example ``n``;
 ``s0 (N, H)``; ``states (N, T+1, H)`` with ``states[:, 0] = s_0`` and ``states[:, t] = s_t``
 (so ``states[n]`` is notebooks 1-6's ``states`` of example ``n``); ``nets (N, T+1, H)`` with
-``nets[:, 0] = 0``; ``net_t = x_t U^T + s_{t-1} W^T + b`` for a batch of row vectors.
+``nets[:, 0] = 0``; ``net_t = x_t U^\\top + s_{t-1} W^\\top + b`` for a batch of row vectors.
 
 A cache is the tuple ``(xs, states, nets, U, W, activator)``, in that order: the checker
 builds it from its own forward pass for ``rnn_layer_backward`` (as a list of arrays and an

@@ -14,11 +14,11 @@ from . import hints as _hints
 from .layer_model import layer_deltas, layer_forward, layer_gradient
 
 MSG = {
-    "no_bias": "Your states match a layer without the bias: net_t = x_t U^T + s_{t-1} W^T + b.",
-    "W_untransposed": "Your states match s_{t-1} W instead of s_{t-1} W^T: with a batch of row "
-                      "vectors, net_t = x_t U^T + s_{t-1} W^T + b.",
-    "U_untransposed": "Your states match x_t U instead of x_t U^T: with a batch of row vectors, "
-                      "net_t = x_t U^T + s_{t-1} W^T + b.",
+    "no_bias": "Your states match a layer without the bias: net_t = x_t U^\\top + s_{t-1} W^\\top + b.",
+    "W_untransposed": "Your states match s_{t-1} W instead of s_{t-1} W^\\top: with a batch of row "
+                      "vectors, net_t = x_t U^\\top + s_{t-1} W^\\top + b.",
+    "U_untransposed": "Your states match x_t U instead of x_t U^\\top: with a batch of row vectors, "
+                      "net_t = x_t U^\\top + s_{t-1} W^\\top + b.",
     "no_s0": "Your states match a start from zeros: the first step uses s0, the given initial "
              "state (states[:, 0] = s0).",
     "no_f": "Your states match a layer without the activation: s_t = f(net_t) = "
@@ -33,13 +33,13 @@ MSG = {
                "delta_t over t = 1..T (and over the batch).",
     "db_first": "db holds only step 1: did you overwrite db in the loop instead of adding to it?",
     "db_row0": "db holds only batch row 0: sum delta_t over the whole batch (axis 0) and over time.",
-    "dxs_W": "dxs is computed with W; x_t enters through x_t U^T, so dE/dx_t = delta_t U.",
-    "dxs_UT": "dxs uses U^T; with row vectors, net_t = x_t U^T gives dE/dx_t = delta_t U (N, D).",
-    "ds0_zero": "ds0 is zero: s_0 reaches the loss through net_1 = x_1 U^T + s_0 W^T + b, so "
+    "dxs_W": "dxs is computed with W; x_t enters through x_t U^\\top, so dE/dx_t = delta_t U.",
+    "dxs_UT": "dxs uses U^\\top; with row vectors, net_t = x_t U^\\top gives dE/dx_t = delta_t U (N, D).",
+    "ds0_zero": "ds0 is zero: s_0 reaches the loss through net_1 = x_1 U^\\top + s_0 W^\\top + b, so "
                 "ds0 = dstates[:, 0] + delta_1 W.",
-    "ds0_delta1": "ds0 is delta_1 itself; s_0 reaches net_1 through W^T, so one more step back "
+    "ds0_delta1": "ds0 is delta_1 itself; s_0 reaches net_1 through W^\\top, so one more step back "
                   "is needed: ds0 = dstates[:, 0] + delta_1 W.",
-    "ds0_WT": "ds0 multiplies delta_1 by W^T where it needs W (row vectors: s_0 W^T in net_1 "
+    "ds0_WT": "ds0 multiplies delta_1 by W^\\top where it needs W (row vectors: s_0 W^\\top in net_1 "
               "gives delta_1 W).",
     "ds0_fprime": "ds0 is multiplied by f' at s_0: there is no net_0 (s_0 is given, not "
                   "computed), so stop at ds0 = dstates[:, 0] + delta_1 W.",
@@ -53,8 +53,8 @@ MSG = {
                 "dstates[:, t], not dstates[:, t+1].",
     "up_last": "Your gradients match a loss at the last step only: dstates[:, t] must be added "
                "at every step t, not only at T.",
-    "step_WT": "The step back multiplies by W^T where it needs W: with row vectors, "
-               "net_{t+1} = ... + s_t W^T, so dE/ds_t gets delta_{t+1} W.",
+    "step_WT": "The step back multiplies by W^\\top where it needs W: with row vectors, "
+               "net_{t+1} = ... + s_t W^\\top, so dE/ds_t gets delta_{t+1} W.",
     "step_next": "f' is taken from s_{t+1}; delta_t needs f'(net_t) = activator.backward(s_t).",
     "step_prev": "f' is taken from s_{t-1}; delta_t needs f'(net_t) = activator.backward(s_t).",
     "step_nof": "The factor f'(net_t) is missing: delta_t = (dstates[:, t] + delta_{t+1} W) * f'(net_t).",

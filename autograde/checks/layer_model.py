@@ -1,6 +1,6 @@
 """The checker's own minibatched layer (notebook 7): forward pass, random cases, losses.
 
-``net_t = x_t U^T + s_{t-1} W^T + b``, ``s_t = f(net_t)`` for a batch of row vectors;
+``net_t = x_t U^\\top + s_{t-1} W^\\top + b``, ``s_t = f(net_t)`` for a batch of row vectors;
 ``xs (N, T, D)``, ``s0 (N, H)``, ``states (N, T+1, H)`` with ``states[:, t] = s_t``,
 ``nets (N, T+1, H)`` with ``nets[:, 0] = 0``. No gradient formula is written out here:
 references and hint candidates are numerical gradients of these losses.

@@ -76,5 +76,5 @@ def to_array(value, name, shape, symbols):
         raise Rejected(f"{name} has values too large to compare (largest |value| {big:.0e}, "
                        f"at index {first}): squared, they overflow to infinity, and an honest "
                        "gradient here is many orders of magnitude smaller; look for a factor "
-                       "that grows at every step (a missing derivative, or W where W^T belongs)")
+                       "that grows at every step (a missing derivative, or W where W^\\top belongs)")
     return arr

@@ -288,12 +288,12 @@ MSG = {
                 "every loss). Look-back k counts from each t: E_t goes back through net_t, ..., "
                 "net_{t-k+1}.",
     "none_at_t": "The derivative at step t is missing: E_t reaches net_t through s_t = f(net_t), "
-                 "so the walk starts with f'(net_t) * V^T (o_t - y_t), not V^T (o_t - y_t).",
+                 "so the walk starts with f'(net_t) * V^\\top (o_t - y_t), not V^\\top (o_t - y_t).",
     "tanh": "You used tanh's derivative 1 - s^2, but the states are sigmoid: f'(net) = s (1 - s).",
     "previous_state": "The derivative at step j is taken from s_{j-1}; f'(net_j) = s_j (1 - s_j) "
                       "uses the state of the same step.",
-    "W_not_WT": "The backward step multiplies by W where it needs W^T: the error at net_{j-1} "
-                "is f'(net_{j-1}) * (W^T times the error at net_j).",
+    "W_not_WT": "The backward step multiplies by W where it needs W^\\top: the error at net_{j-1} "
+                "is f'(net_{j-1}) * (W^\\top times the error at net_j).",
     "dW_state": "dW pairs the error at net_j with s_j; W multiplies s_{j-1} at step j, so use "
                 "states[j-1] (s_0 at j = 1).",
     "o_not_o_minus_y": "You used o_t where the gradient of E_t with respect to V s_t is o_t - y_t.",
@@ -397,7 +397,7 @@ def _hints_for(case, answer, candidates):
         cands = [((m["outs"] - m["ys"]).T @ m["states"][:-1], MSG["dV_prev"])]
         found = [msg for c, msg in cands if rel_error(answer["dV"], c) < _hints.MATCH]
         return found or (_hints.generic("dV", answer["dV"], ref["dV"]) or [
-            "Only dV is wrong: dV sums (o_t - y_t) s_t^T over every t = 1..T (truncation does "
+            "Only dV is wrong: dV sums (o_t - y_t) s_t^\\top over every t = 1..T (truncation does "
             "not touch dV: V reaches E_t only through o_t)."])
     cache = case.info.setdefault("_candidates", {})
     for key, thunk in candidates:
@@ -411,7 +411,7 @@ def _hints_for(case, answer, candidates):
     if "dV" not in wrong:
         return ["dV is right, so your forward pass and o_t - y_t are right; the error is in the "
                 "backward walk through the states: its window, the derivative s (1 - s) at each "
-                "step, the product with W^T, and which x_j and s_{j-1} each step pairs with."]
+                "step, the product with W^\\top, and which x_j and s_{j-1} each step pairs with."]
     return ["All three gradients are off: check the forward pass first (sigmoid states from s0, "
             "o_t = softmax(V s_t)) and the output error o_t - y_t."]
 

@@ -204,6 +204,30 @@ def release_differences(root, generated):
     return changed
 
 
+def only_unstamped(root, changed, generated):
+    """The paths in ``changed`` that differ only by a missing ``autograde`` version.
+
+    That is what nbgrader's own ``generate_assignment`` (and Formgrader's Generate button)
+    leaves in ``notebooks/bptt/``: the same notebooks, without ``metadata.bptt``.
+    """
+    import nbformat
+
+    from ..version import recorded_version
+
+    found = []
+    for rel in changed:
+        name, path = rel.split("/", 2)[2], Path(root) / rel
+        if not name.endswith(".ipynb") or name not in generated or not path.is_file():
+            continue
+        try:
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT)
+        except Exception:  # noqa: BLE001 - an unreadable file is simply not "only unstamped"
+            continue
+        if recorded_version(nb) is None and stamp_version(path.read_bytes()) == generated[name]:
+            found.append(rel)
+    return found
+
+
 def release(root, check=False, out=print):
     """Regenerate ``notebooks/bptt/`` from ``solutions/bptt/``, or only compare (``check``).
 
@@ -216,6 +240,14 @@ def release(root, check=False, out=print):
     generated = generate(root)
     changed = release_differences(root, generated)
     if check:
+        unstamped = set(only_unstamped(root, changed, generated))
+        if unstamped:
+            out("These notebooks are the release but lack the autograde version that `bptt release` "
+                "records (nbgrader generate_assignment, or Formgrader's Generate button, wrote them; "
+                "`bptt check` uses the version to warn learners with another autograde):")
+            for rel in sorted(unstamped):
+                out(f"  {rel}")
+            out("Run `bptt release` after nbgrader's generate_assignment, then commit.")
         return changed
     target = root / RELEASE / ASSIGNMENT
     for rel in changed:

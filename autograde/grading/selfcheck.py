@@ -37,11 +37,18 @@ class Exercise:
     visible_text: str = ""
     hidden_score: float | None = None  # None: the hidden check did not return a number
     hidden_text: str = ""
+    bonus: bool = False  # its test cells say "bonus"
+    unattempted: bool = False  # its answer cell still raises NotImplementedError
 
     @property
     def passed(self):
         visible = self.test_index is None or self.visible_ok is True
         return visible and self.hidden_score == 1.0
+
+    @property
+    def skipped(self):
+        """A bonus exercise the learner has not started: neither passed nor a failure."""
+        return self.bonus and self.unattempted and not self.passed
 
 
 @dataclass
@@ -57,7 +64,8 @@ class Report:
 
     @property
     def passed(self):
-        return not self.aborted and not self.problems and all(e.passed for e in self.exercises)
+        return (not self.aborted and not self.problems
+                and all(e.passed or e.skipped for e in self.exercises))
 
 
 def read_notebook(path):
@@ -90,17 +98,34 @@ def read_notebook(path):
 
 def find_exercises(nb):
     """The graded functions, in notebook order, from ``test_<f>`` and ``hidden_<f>`` cells."""
-    found = {}
+    found, answers = {}, {}
     for i, cell in enumerate(nb.cells):
         gid = grade_id(cell) or ""
         if cell.cell_type != "code":
             continue
+        if gid.startswith("answer_"):
+            answers[gid[len("answer_"):]] = cell.source
         for prefix in ("test_", "hidden_"):
             if gid.startswith(prefix) and gid[len(prefix):].isidentifier():
                 ex = found.setdefault(gid[len(prefix):], Exercise(gid[len(prefix):]))
                 if prefix == "test_":
                     ex.test_index = i
+                first = cell.source.strip().splitlines()[:1]
+                ex.bonus = ex.bonus or bool(first and "bonus" in first[0].lower())
+    for ex in found.values():
+        ex.unattempted = "raise NotImplementedError" in answers.get(ex.function, "")
     return list(found.values())
+
+
+def heading_above(nb, index):
+    """The title of the nearest Markdown heading above cell ``index`` (what a learner sees)."""
+    for cell in reversed(nb.cells[:index]):
+        if cell.cell_type == "markdown":
+            titles = [ln.lstrip("#").strip() for ln in cell.source.splitlines()
+                      if ln.startswith("#")]
+            if titles:
+                return titles[-1]
+    return ""
 
 
 def hidden_cell(function):
@@ -146,11 +171,14 @@ def result_float(cell):
     return None
 
 
-def _label(cell, index):
+def _label(cell, index, nb=None):
     gid = grade_id(cell)
     if HIDDEN_TAG in cell.get("metadata", {}).get("tags", []):
         return "hidden cases of " + cell.source.split("hidden cases of ", 1)[1].split(" ")[0]
-    return gid or f"cell {index + 1}"
+    if gid:
+        return gid
+    heading = heading_above(nb, index) if nb is not None else ""
+    return f"a code cell under \"{heading}\"" if heading else "a code cell at the top"
 
 
 class _Progress:
@@ -162,11 +190,11 @@ class _Progress:
 
     def show(self, done, total, label, graded):
         if self.tty:
-            text = f"  {self.name}: cell {done}/{total} {label}"[:100]
+            text = f"  {self.name}: {done} of {total} code cells, running {label}"[:100]
             self.stream.write("\r" + text.ljust(100))
             self.stream.flush()
         elif graded:
-            self.stream.write(f"  {self.name}: {label} (cell {done}/{total})\n")
+            self.stream.write(f"  {self.name}: {label}\n")
             self.stream.flush()
 
     def clear(self):
@@ -203,7 +231,7 @@ def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
             count = 0
             for n, index in enumerate(code_cells, 1):
                 cell = nb.cells[index]
-                label = _label(cell, index)
+                label = _label(cell, index, nb)
                 graded = label.startswith(("test_", "hidden")) or bool(grade_id(cell))
                 bar.show(n, len(code_cells), label, graded and not label.startswith("answer_"))
                 count += 1
@@ -237,7 +265,7 @@ def _problem(cell, label, err):
     """One line about a cell that raised an error or ran too long."""
     if not grade_id(cell):
         first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-        label += f" ({first[:60]})" if first else ""
+        label += f", starting \"{first[:60]}\"" if first else ""
     if err[0] == TIMEOUT_NAME:
         return f"{label}: {err[1]} and was stopped: is there an endless loop?"
     return f"{label}: {err[0]}: {err[1]}".rstrip(": ")
@@ -274,14 +302,21 @@ def _collect(nb, n_own, report):
 
 def format_report(report):
     """The learner-facing summary of one notebook."""
+    skipped = [e for e in report.exercises if e.skipped]
     if report.passed:
         verdict = "all exercises passed" if report.exercises else "ran without errors"
-    elif all(e.passed for e in report.exercises) and not report.aborted:
+        if skipped:
+            verdict = "all required exercises passed; the bonus was not attempted"
+    elif all(e.passed or e.skipped for e in report.exercises) and not report.aborted:
         verdict = "exercises passed, but some cells raised errors"
     else:
         verdict = "some exercises need work"
     lines = [f"{report.path.name}: {verdict}"]
     for ex in report.exercises:
+        if ex.skipped:
+            lines.append(f"  SKIP  {ex.function} (bonus, not attempted: it does not count as a "
+                         "failure)")
+            continue
         mark = "PASS" if ex.passed else "FAIL"
         score = "" if ex.hidden_score is None else f" (hidden cases: {ex.hidden_score:.0%} passed)"
         lines.append(f"  {mark}  {ex.function}{score}")

@@ -75,7 +75,7 @@ def tbptt_k1k2(xs, ys, U, V, W, k1, k2, s0=None):
     T, H = len(xs), W.shape[0]
     dU, dV, dW = np.zeros_like(U), np.zeros_like(V), np.zeros_like(W)
     kept = [(0, np.zeros(H) if s0 is None else np.asarray(s0, dtype=float))]  # (t, s_t)
-    errors = []  # (t, V^T (o_t - y_t)) since the last update
+    errors = []  # (t, V^\top (o_t - y_t)) since the last update
     for t in range(1, T + 1):
         net = U.dot(xs[t - 1]) + W.dot(kept[-1][1])
         s = 1.0 / (1.0 + np.exp(-net))

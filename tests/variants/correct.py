@@ -76,7 +76,7 @@ def cd_loops(sensitivity, states, W, activator):
 
 
 def cd_einsum(sensitivity, states, W, activator):
-    """einsum for W^T delta_{t+1}."""
+    """einsum for W^\\top delta_{t+1}."""
     T = len(states) - 1
     deltas = np.zeros_like(states)
     deltas[-1] = sensitivity
@@ -98,7 +98,7 @@ def cd_seed_layout(sensitivity, states, W, activator):
 
 
 def cd_jacobian_products(sensitivity, states, W, activator):
-    """Slow but correct: delta_t = (J_{T-1} ... J_t)^T delta_T from scratch for every t."""
+    """Slow but correct: delta_t = (J_{T-1} ... J_t)^\\top delta_T from scratch for every t."""
     T, H = states.shape[0] - 1, states.shape[1]
     deltas = np.zeros((T + 1, H))
     for t in range(1, T + 1):
@@ -144,7 +144,7 @@ def cd_with_step_jacobian(sensitivity, states, W, activator):
 
 
 def cd_jacobian_accumulated(sensitivity, states, W, activator):
-    """Explicit Jacobian matrices, walked back once: delta_t = J_t^T delta_{t+1}."""
+    """Explicit Jacobian matrices, walked back once: delta_t = J_t^\\top delta_{t+1}."""
     T, H = states.shape[0] - 1, states.shape[1]
     deltas = np.zeros((T + 1, H))
     deltas[T] = sensitivity
@@ -187,7 +187,7 @@ def cg_einsum(deltas, states, xs):
 
 
 def cg_seed_layout(deltas, states, xs):
-    """Column vectors as in the seed: delta_t (H, 1) times s_{t-1}^T (1, H)."""
+    """Column vectors as in the seed: delta_t (H, 1) times s_{t-1}^\\top (1, H)."""
     delta_list = [d.reshape(-1, 1) for d in deltas]
     state_list = [s.reshape(-1, 1) for s in states]
     x_list = [x.reshape(-1, 1) for x in xs]

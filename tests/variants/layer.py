@@ -157,7 +157,7 @@ def fwd_no_bias(xs, s0, U, W, b, activator):
     return states, (xs, states, nets, U, W, activator)
 
 
-@mistake("rnn_layer_forward", ["s_{t-1} W instead of s_{t-1} W^T"])
+@mistake("rnn_layer_forward", ["s_{t-1} W instead of s_{t-1} W^\\top"])
 def fwd_W_untransposed(xs, s0, U, W, b, activator):
     states, nets = _fwd(xs, s0, U, W, b, activator, op=lambda s, W: s @ W)
     return states, (xs, states, nets, U, W, activator)
@@ -212,10 +212,10 @@ mistake(M, ["db holds only batch row 0"])(lambda dstates, cache: _bwd(dstates, c
 mistake(M, ["divided by the batch size N"])(
     lambda dstates, cache: _bwd(dstates, cache, scale=1.0 / dstates.shape[0]))
 mistake(M, ["dxs is computed with W"])(lambda d, c: _bwd(d, c, dxs_w=lambda U, W: W))
-mistake(M, ["dxs uses U^T"])(lambda d, c: _bwd(d, c, dxs_w=lambda U, W: U.T))
+mistake(M, ["dxs uses U^\\top"])(lambda d, c: _bwd(d, c, dxs_w=lambda U, W: U.T))
 mistake(M, ["ds0 is zero"])(lambda d, c: _bwd(d, c, ds0=lambda G, dl, W, f, S: 0 * G[:, 0]))
 mistake(M, ["ds0 is delta_1 itself"])(lambda d, c: _bwd(d, c, ds0=lambda G, dl, W, f, S: dl))
-mistake(M, ["ds0 multiplies delta_1 by W^T"])(
+mistake(M, ["ds0 multiplies delta_1 by W^\\top"])(
     lambda d, c: _bwd(d, c, ds0=lambda G, dl, W, f, S: G[:, 0] + dl @ W.T))
 mistake(M, ["ds0 misses dstates[:, 0]"])(lambda d, c: _bwd(d, c, ds0=lambda G, dl, W, f, S: dl @ W))
 mistake(M, ["multiplied by f' at s_0"])(
@@ -225,7 +225,7 @@ mistake(M, ["added one step late"])(
     lambda d, c: _bwd(d, c, up=lambda G, t: G[:, t - 1]))
 mistake(M, ["loss at the last step only"])(
     lambda d, c: _bwd(d, c, up=lambda G, t: G[:, t] * (t == G.shape[1] - 1)))
-mistake(M, ["multiplies by W^T where it needs W", "first wrong time step"])(
+mistake(M, ["multiplies by W^\\top where it needs W", "first wrong time step"])(
     lambda d, c: _bwd(d, c, step=lambda g, nx, W, fp, S, t: (g + nx @ W.T) * fp))
 mistake(M, ["factor f'(net_t) is missing"])(
     lambda d, c: _bwd(d, c, step=lambda g, nx, W, fp, S, t: g + nx @ W))

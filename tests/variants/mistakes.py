@@ -64,7 +64,7 @@ def sj_tanh_hard_coded(W, state, activator):
     return W * (1 - state**2)
 
 
-@mistake("step_jacobian", ["You used W^T"])
+@mistake("step_jacobian", ["You used W^\\top"])
 def sj_W_transposed(W, state, activator):
     return W.T * activator.backward(state)
 
@@ -103,7 +103,7 @@ def cd_value_not_derivative(sensitivity, states, W, activator):
     return _recursion(sensitivity, states, W, lambda t, d: states[t] * (W.T @ d))
 
 
-@mistake("calc_delta", ["uses W where it needs W^T"])
+@mistake("calc_delta", ["uses W where it needs W^\\top"])
 def cd_W_not_transposed(sensitivity, states, W, activator):
     return _recursion(sensitivity, states, W,
                       lambda t, d: activator.backward(states[t]) * (W @ d))
