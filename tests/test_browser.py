@@ -141,7 +141,7 @@ def test_notebook_02_wrong_then_right_calc_delta(lab, page):
     assert re.search(r"calc_delta: all \d+ cases passed", feedback), feedback
     assert "FAIL" not in feedback and not outputs_text(test, "stderr")
 
-    mine = cell(page, "deltas_mine = calc_delta(")
+    mine = cell(page, "deltas_mine = deltas_of_yours(")
     printed = "\n".join(outputs_text(mine, "stdout"))
     error = re.search(r"rel_error.*= (\d\.\de[-+]\d+)", printed)
     assert error and float(error.group(1)) < 1e-6, printed  # against the numerical deltas
