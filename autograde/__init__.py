@@ -16,6 +16,7 @@ from .checks.layer import (
     check_rnn_layer_forward,
     check_rnn_stack_backward,
 )
+from .checks.summary import last_feedback, recorded
 from .checks.truncated import check_tbptt_k1k2, check_truncated_bptt
 
 __version__ = "0.1.0"
@@ -30,7 +31,7 @@ except Exception:  # noqa: BLE001, S110 - a version notice must never break an i
 __all__ = ["check_step_jacobian", "check_calc_delta", "check_calc_gradient",
            "check_truncated_bptt", "check_tbptt_k1k2", "check_clip_grad_norm",
            "check_clip_grad_value", "check_rnn_layer_forward", "check_rnn_layer_backward",
-           "check_rnn_stack_backward", "__version__"]
+           "check_rnn_stack_backward", "last_feedback", "__version__"]
 
 
 def _decided_outside_when_grading(check):
@@ -43,11 +44,15 @@ def _decided_outside_when_grading(check):
     @_functools.wraps(check)
     def check_in_notebook(fn, *, hidden=False, seed=0):
         if _under_grading():
-            print(f"{check.__name__.removeprefix('check_')}: decided by the trusted grading step")
-            return 0.0
-        return check(fn, hidden=hidden, seed=seed)
+            return recorded(_decided_outside, check.__name__.removeprefix("check_"))
+        return recorded(check, fn, hidden=hidden, seed=seed)
     return check_in_notebook
 
 
-for _name in __all__[:-1]:
+def _decided_outside(function):
+    print(f"{function}: decided by the trusted grading step")
+    return 0.0
+
+
+for _name in __all__[:-2]:
     globals()[_name] = _decided_outside_when_grading(globals()[_name])

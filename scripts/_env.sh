@@ -22,6 +22,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "==> installing the course and its dependencies (pip install -e '.[dev]')"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+# An editable install skips data files: put JupyterLab's course settings where a wheel puts them.
+install -D -m 644 share/jupyter-lab-settings/bptt-course.json \
+  "$VENV/share/jupyter/lab/settings/overrides.d/bptt-course.json"
 export PATH="$VENV/bin:$PATH"
 STATE="$(mktemp -d "${TMPDIR:-/tmp}/bptt-state-XXXXXX")"
 export JUPYTER_CONFIG_DIR="$STATE/jupyter-config" JUPYTER_DATA_DIR="$STATE/jupyter-data"

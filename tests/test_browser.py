@@ -125,7 +125,8 @@ def test_notebook_02_wrong_then_right_calc_delta(lab, page):
     feedback = "\n".join(outputs_text(test, "stdout"))
     assert "first wrong time step" in feedback, feedback
     assert re.search(r"\d+ of \d+ cases passed", feedback), feedback
-    assert "AssertionError" in "\n".join(outputs_text(test, "stderr"))
+    error = "\n".join(outputs_text(test, "stderr"))  # what nbgrader's Validate button shows
+    assert "AssertionError" in error and "first wrong time step" in error, error
     assert "all" not in feedback.split("\n")[0]
     step_feedback = "\n".join(outputs_text(cell(page, "check_step_jacobian(step_jacobian)"),
                                            "stdout"))
@@ -187,3 +188,21 @@ def test_notebook_05_uses_it_and_shows_the_explorer(lab, page):
     errors = "\n".join(outputs_text(clip_test, "stderr"))
     assert "NotImplementedError" in errors or "AssertionError" in errors, errors
     assert_no_errors(page, allowed=["check_clip_grad_norm(", "check_clip_grad_value("])
+
+
+def test_notebook_05_reopened_shows_the_saved_explorer(lab, page):
+    # Saved, kernel shut down, closed and opened again, as after a break: the explorer's saved
+    # state (the course's JupyterLab setting saveState) is shown, not "model not found".
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
+    menu(page, "Kernel", "Shut Down Kernel")
+    page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"No Kernel")).wait_for()
+    menu(page, "File", "Close Tab")
+    page.locator(".lm-TabBar-tabLabel", has_text="05_vanishing_exploding").wait_for(state="detached")
+    page.locator(".jp-DirListing-itemText", has_text="05_vanishing_exploding").dblclick()
+    page.locator(".lm-TabBar-tabLabel", has_text="05_vanishing_exploding").wait_for()
+    explorer = cell(page, "widgets.interact(")
+    explorer.locator(".widget-interact .widget-slider").first.wait_for()
+    assert explorer.locator(".widget-interact img").count() == 1
+    assert "Error displaying widget" not in explorer.text_content()
+    shot(page, lab, "05-explorer-reopened", explorer)

@@ -8,7 +8,9 @@ absolute paths of this batch); some students' notebooks are edited as well
 (:data:`NOTEBOOK_EDITS`, :data:`FILE_EDITS`). Two honest students share the batch.
 
 For each student the score is what its honest part earns (:data:`EXPECTED`); the batch
-finishes and writes grades.csv and everyone's feedback; no process of the batch is left
+finishes and writes grades.csv and everyone's feedback; two of the README demo's example
+learners (``examples/submissions/``: a catalogued mistake, misbehaving code) are graded here
+too, so their feedback is checked without grading the whole course for them; no process of the batch is left
 running; the grader (each worker process) stays under 1 GiB; the grader's secret canary
 appears nowhere; the instructor's files are unchanged; a rerun is idempotent.
 docs/grading_integrity.md's attack table states the same scores.
@@ -16,6 +18,7 @@ docs/grading_integrity.md's attack table states the same scores.
 
 import copy
 import csv
+import html
 import json
 import os
 import re
@@ -48,7 +51,12 @@ MAX_RSS_MIB = 1024
 FULL = {"step_jacobian": "full", "calc_delta": "full"}
 ATTACKED = {"step_jacobian": "full", "calc_delta": "zero"}
 NOTHING = {"step_jacobian": "zero", "calc_delta": "zero"}  # the file could not be taken in
+EXAMPLES = ROOT / "examples" / "submissions"
 EXPECTED = {
+    # the README demo's examples: f' from states[t+1] in calc_delta (partial credit: the
+    # hidden cases with the identity activation pass); an endless loop and an in-place change
+    "wrong_fprime": {"step_jacobian": "full", "calc_delta": "partial"},
+    "misbehaves": {"step_jacobian": "zero", "calc_delta": "partial"},
     "honest_1": FULL, "honest_2": FULL, "honest_quirks": FULL, "noise_stalls": FULL,
     "daemons": FULL,
     **{name: ATTACKED for name in (
@@ -123,7 +131,8 @@ def answers(name, right, paths):
     """The sections of ``tests/hostile/<name>.py`` with every placeholder filled in."""
     from autograde.grading.submissions import parse_answers
 
-    text = (HOSTILE / f"{name}.py").read_text(encoding="utf-8")
+    path = HOSTILE / f"{name}.py"
+    text = (path if path.is_file() else EXAMPLES / f"{name}.py").read_text(encoding="utf-8")
     text = re.sub(r"^# @RIGHT_(\w+)@.*$", lambda m: right[f"answer_{m.group(1)}"], text,
                   flags=re.M)
     for key, value in paths.items():
@@ -146,7 +155,7 @@ def build_class(tmp):
     paths = {"GRADE_DIR": tmp / "out", "COURSE_ROOT": course, "REPO_ROOT": ROOT}
     subs = tmp / "submissions"
     for name in EXPECTED:
-        has_file = (HOSTILE / f"{name}.py").is_file()
+        has_file = (HOSTILE / f"{name}.py").is_file() or (EXAMPLES / f"{name}.py").is_file()
         dest = subs / name / "bptt"
         build_submission(release, answers(name, right, paths) if has_file else right, dest)
         path = dest / f"{NB}.ipynb"
@@ -243,8 +252,31 @@ def test_each_student_scores_what_its_honest_part_earns(batch, name):
         got = cells(result, function)
         assert len(got) == 2, got
         for gid, (score, max_score) in got.items():
-            expected = max_score if want == "full" else 0.0
-            assert max_score > 0 and score == expected, f"{name}: {gid} {score} of {max_score}"
+            assert max_score > 0, gid
+            if want == "partial":  # a visible test is all or nothing; hidden: below full
+                ok = score == 0.0 if gid.startswith("test_") else 0.0 <= score < max_score
+            else:
+                ok = score == (max_score if want == "full" else 0.0)
+            assert ok, f"{name}: {gid} {score} of {max_score}"
+
+
+def page_text(batch, name):
+    """What a reader of a student's feedback page sees: no tags, styles or scripts."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", "", feedback(batch, name), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def test_the_feedback_names_the_catalogued_mistake(batch):
+    text = page_text(batch, "wrong_fprime")
+    assert re.search(r"deltas\[\d+\] takes f' from s_\d+", text), "the hint for the mistake"
+    assert re.search(r"calc_delta: \d+ of (1[0-9]|[2-9]\d) cases passed", text), "hidden cases"
+    assert re.search(r"AssertionError:\s*calc_delta: 0 of \d+ cases passed", text), "error line"
+
+
+def test_misbehaving_code_is_reported_in_words(batch):
+    text = page_text(batch, "misbehaves")
+    assert "endless loop" in text
+    assert "in place" in text
 
 
 def test_nothing_a_learner_wrote_or_displayed_is_active_html(batch):

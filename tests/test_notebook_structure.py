@@ -121,7 +121,7 @@ def test_every_answer_has_visible_and_hidden_tests_after_it(path):
             assert f"test_{fn}" in order and f"hidden_{fn}" in order, fn
             assert order.index(gid) < order.index(f"test_{fn}") < order.index(f"hidden_{fn}")
             source = nb.cells[order.index(f"test_{fn}")].source
-            assert re.search(rf"assert check_{fn}\({fn}\) == 1\.0", source), source
+            assert re.search(rf"assert check_{fn}\({fn}\) == 1\.0, last_feedback\(\)$", source), source
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))

@@ -30,12 +30,12 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer
 
+from ..checks.summary import summarize
 from . import sandbox
 from .program import build_program, meta, source_of
 from .trusted import SETUP_SECONDS, grade_program
 
 SEED_FILE = ".bptt-hidden-seed"  # the course's secret seed for hidden cases (never released)
-FAILED_VISIBLE = "see the feedback printed above"
 NOTE = "(decided by the trusted grading step, outside your notebook's kernel)\n"
 _MATERIAL = {}  # (path) -> (notebook dict, sha256): the instructor's notebooks, read once
 
@@ -165,8 +165,8 @@ def write_verdict(cell, verdict):
             execution_count=cell.get("execution_count")))
     elif verdict.fraction != 1.0:
         outputs.append(nbformat.v4.new_output(
-            "error", ename="AssertionError", evalue=FAILED_VISIBLE,
-            traceback=[f"AssertionError: {FAILED_VISIBLE}"]))
+            "error", ename="AssertionError", evalue=summarize(verdict.feedback),
+            traceback=[f"AssertionError: {summarize(verdict.feedback)}"]))
     cell.outputs = outputs
 
 
