@@ -6,5 +6,7 @@ echo "==> ruff (code and notebooks)"
 ruff check .
 echo "==> notebooks/ regenerated from solutions/ must match what is committed"
 bptt release --check
+# On every core, a test module per worker at a time (module fixtures such as the graded demo
+# course run once); BPTT_TEST_WORKERS=0 runs them in this one process.
 echo "==> pytest"
-python -m pytest "$@"
+python -m pytest -n "${BPTT_TEST_WORKERS:-auto}" --dist loadscope "$@"

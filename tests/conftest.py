@@ -19,6 +19,13 @@ for var, sub in [("JUPYTER_CONFIG_DIR", "jupyter-config"), ("JUPYTER_DATA_DIR", 
     (_home / sub).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# The suite runs in parallel workers (pytest-xdist, scripts/test.sh): each gives the learner
+# processes it sandboxes uids of its own, since the sandbox's process limit counts every process
+# of a uid on the machine (set before autograde.grading.workers reads them).
+_k = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+os.environ["BPTT_SANDBOX_UID"] = str(60999 - _k)
+os.environ["BPTT_FIRST_WORKER_UID"] = str(61000 + 100 * _k)
+
 
 @pytest.fixture(scope="session")
 def root():

@@ -74,9 +74,10 @@ def test_committed_notebooks_are_what_nbgrader_generates(generated):
 
 
 @needs_notebooks
-def test_generation_is_deterministic_and_clears_outputs(generated):
-    first, second = generated, generate(ROOT)
-    assert first == second
+def test_generation_clears_outputs(generated):
+    # (It is deterministic too: the test above compares a fresh generation with the committed
+    # files byte for byte, and `bptt release --check` in CI is another.)
+    first = generated
     names = sorted(p.name for p in source_notebooks(ROOT))
     assert sorted(n for n in first if n.endswith(".ipynb")) == names
     for name in names:
@@ -86,15 +87,21 @@ def test_generation_is_deterministic_and_clears_outputs(generated):
                 assert cell.outputs == [] and cell.execution_count is None, name
 
 
+LIGHT = ("01_model_and_gradients.ipynb", "03_weight_gradients.ipynb")  # two of the notebooks
+
+
 @pytest.fixture
 def course_copy(tmp_path):
-    """A copy of the repository's course files (config, solutions, released notebooks)."""
-    for rel in ("nbgrader_config.py", "solutions/bptt", "notebooks/bptt"):
-        src, dst = ROOT / rel, tmp_path / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        else:
-            shutil.copy2(src, dst)
+    """A course made of two of the repository's notebooks (config, solutions, released versions).
+
+    What `bptt release` does with stale, edited and missing files does not depend on how many
+    notebooks there are; two keep each generation short (the whole course is generated above).
+    """
+    shutil.copy2(ROOT / "nbgrader_config.py", tmp_path / "nbgrader_config.py")
+    for folder in ("solutions/bptt", "notebooks/bptt"):
+        (tmp_path / folder).mkdir(parents=True)
+        for name in LIGHT:
+            shutil.copy2(ROOT / folder / name, tmp_path / folder / name)
     return tmp_path
 
 
