@@ -4,6 +4,9 @@
     bptt release [--check]               regenerate notebooks/bptt/ from solutions/bptt/
     bptt demo [--dir DIR]                grade example submissions with nbgrader, show grades
     bptt grade SUBMISSIONS [--dir DIR]   grade a class's submissions (trusted step, in parallel)
+    bptt merge OUT DIR [DIR ...]         join the folders of `bptt grade` run on several machines
+    bptt lms SOURCE --lms canvas|moodle  grades for an LMS (from `bptt grade` or a gradebook)
+    bptt gradescope [--out ZIP]          build a Gradescope autograder.zip
 """
 
 import argparse
@@ -60,23 +63,29 @@ def cmd_demo(args):
 def cmd_grade(args):
     from ..grading.batch import grade_batch
     from ..grading.sandbox import UNSAFE_ENV, SandboxUnavailable
+    from .platforms import read_seed, share, write_lms
 
     root = _root(args)
     dest = Path(args.dir) if args.dir else root / "build" / "grading"
     if args.unsafe_no_sandbox:
         os.environ[UNSAFE_ENV] = "1"
     try:
-        _, failures = grade_batch(root, Path(args.submissions), dest, workers=args.workers,
-                                  scores_only=args.scores_only,
-                                  student_seconds=args.student_seconds)
+        results, failures = grade_batch(
+            root, Path(args.submissions), dest, workers=args.workers,
+            scores_only=args.scores_only, student_seconds=args.student_seconds,
+            seed=read_seed(args.seed_file) if args.seed_file else None,
+            share=share(args.share) if args.share else None)
     except SandboxUnavailable as exc:
         raise CourseError(str(exc)) from None
+    if args.lms:
+        write_lms(args, results, dest)
     return 1 if failures else 0
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="bptt", description="The BPTT course: self-check, release, demo, grade.")
+        prog="bptt", description="The BPTT course: self-check, release, demo, grade, and "
+                         "grading elsewhere (merge, lms, gradescope).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="self-check notebooks: visible and hidden cases of every "
@@ -118,11 +127,19 @@ def build_parser():
     p.add_argument("--student-seconds", type=float, default=600,
                    help="wall-clock budget of one student's grading (default 600; an honest "
                         "whole-course submission takes about a minute); past it: 0 with the reason")
+    p.add_argument("--share", metavar="K/N",
+                   help="grade only the K-th of N shares of the students (one machine's part; "
+                        "join the parts with `bptt merge`)")
+    p.add_argument("--seed-file", help="grade with this hidden seed (every machine the same: "
+                                       "copy DIR/course/.bptt-hidden-seed of the first)")
+    from .platforms import add_commands, lms_options
+    lms_options(p)
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="DANGEROUS: run learner code without the bubblewrap sandbox, with your "
                         "rights (only where bubblewrap cannot run, on a machine you can lose)")
     p.add_argument("--root", help="the course repository (default: found from here)")
     p.set_defaults(func=cmd_grade)
+    add_commands(sub)
     return parser
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from . import sandbox
 from .course import ASSIGNMENT, RELEASE, CourseError, make_course, run_nbgrader
 from .intake import STUDENT_ID, take_in
-from .preprocessors import course_seed
+from .preprocessors import SEED_FILE, course_seed
 from .workers import Worker, WorkerError, WorkerTimeout
 
 MARKER = ".bptt-grade-folder"
@@ -63,8 +63,12 @@ def _config_lines(scores_only, config=""):
         "c.GuardedExecute.run_notebook = False\n" if scores_only else "") + config + "\n"
 
 
-def prepare(root, dest, workers, log, scores_only=False, config=""):
-    """The output folder with a released course and one course folder per worker."""
+def prepare(root, dest, workers, log, scores_only=False, config="", seed=None):
+    """The output folder with a released course and one course folder per worker.
+
+    ``seed`` (an int) is the hidden cases' secret seed to grade with (several machines
+    grading shares of one class must share it); a folder made with another seed is refused.
+    """
     dest = Path(dest).resolve()
     if dest.exists() and any(dest.iterdir()) and not (dest / MARKER).exists():
         raise CourseError(f"{dest} is not empty and was not made by `bptt grade`")
@@ -75,6 +79,12 @@ def prepare(root, dest, workers, log, scores_only=False, config=""):
         shutil.rmtree(course, ignore_errors=True)
         make_course(root, course)
         run_nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course, log=log)
+    if seed is not None:
+        if (course / SEED_FILE).is_file() and course_seed(course) != int(seed):
+            raise CourseError(f"{dest} was graded with another hidden seed than the one given; "
+                              "grade into a new folder")
+        (course / SEED_FILE).touch(mode=0o600)
+        (course / SEED_FILE).write_text(f"{int(seed)}\n", encoding="utf-8")
     course_seed(course)
     for k in range(workers):
         w = dest / "workers" / str(k)
@@ -197,11 +207,15 @@ def _run_pool(pool, todo, job, out, count, total):
 
 
 def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=False,
-                student_seconds=STUDENT_SECONDS, config=""):
+                student_seconds=STUDENT_SECONDS, config="", seed=None, share=None,
+                make_feedback=True):
     """Grade every student of ``submissions`` not graded yet; then grades.csv, then feedback.
 
     ``config`` is appended to the workers' ``nbgrader_config.py`` (e.g. a shorter
-    ``c.Execute.timeout``).
+    ``c.Execute.timeout``). ``seed``: see :func:`prepare`. ``share`` ``(k, n)``: grade only
+    the k-th of n shares of the students (sorted by id; k from 1), one machine's part of a
+    class (:mod:`autograde.grading.merge` joins the parts). ``make_feedback=False``: no
+    feedback HTML (grades only).
 
     Returns ``({student: result}, {student: why it failed})``.
     """
@@ -212,9 +226,13 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
     students, skipped = find_submissions(submissions)
     for name, why in skipped.items():
         out(f"  skipped {name}: {why}")
+    if share is not None:
+        k, n = share
+        students = {s: p for i, (s, p) in enumerate(sorted(students.items())) if i % n == k - 1}
+        out(f"share {k} of {n}: {len(students)} student(s)")
     dest = Path(dest).resolve()
     log = dest / "nbgrader.log"
-    dest = prepare(root, dest, workers, log, scores_only, config)
+    dest = prepare(root, dest, workers, log, scores_only, config, seed)
     done = load_results(dest)
     todo = [s for s in students if s not in done]
     out(f"{len(students)} submissions: {len(students) - len(todo)} already graded, "
@@ -237,8 +255,10 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
                              len(students))
         results = load_results(dest)
         csv_path = write_csv(dest, results)  # grades first: feedback can fail, grades stand
-        out("==> feedback (nbgrader generate_feedback, one student at a time)")
-        need = [s for s in todo if s in results and not results[s].get("stopped")]
+        need = [s for s in todo if s in results and not results[s].get("stopped")
+                and make_feedback]
+        if need:
+            out("==> feedback (nbgrader generate_feedback, one student at a time)")
 
         def feedback(worker, s):
             reply = worker.ask({"op": "feedback", "student": s}, student_seconds)
