@@ -24,12 +24,12 @@ def read_seed(path):
         raise CourseError(f"cannot read a hidden seed (one integer) from {path}: {exc}") from None
 
 
-def write_lms(args, results, dest):
-    """The LMS CSV of ``bptt grade --lms`` / ``bptt lms``; its path."""
+def write_lms(args, results, dest, csv_path=None):
+    """The LMS CSV of ``bptt grade --lms`` / ``bptt lms`` (default ``dest/grades-<FMT>.csv``)."""
     from ..grading import lms
 
     ids = lms.read_ids(args.ids) if args.ids else None
-    path = Path(getattr(args, "out", None) or Path(dest) / f"grades-{args.lms}.csv")
+    path = Path(csv_path or Path(dest) / f"grades-{args.lms}.csv")
     unmapped = lms.write(path, results, id_column=args.id_column, fmt=args.lms, ids=ids,
                          written=args.written)
     print(f"LMS grades ({args.lms}, students by {args.id_column!r}): {path}")
@@ -77,7 +77,7 @@ def cmd_lms(args):
                           "`bptt grade` (results/)")
     if not results:
         raise CourseError(f"no grades in {src}")
-    write_lms(args, results, src)
+    write_lms(args, results, src, args.out)
     return 0
 
 

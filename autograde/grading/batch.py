@@ -58,6 +58,11 @@ def find_submissions(folder):
     return found, skipped
 
 
+def take_share(students, k, n):
+    """The ``k``-th of ``n`` shares (k from 1) of ``{student: folder}``: every n-th by sorted id."""
+    return {s: p for i, (s, p) in enumerate(sorted(students.items())) if i % n == k - 1}
+
+
 def _config_lines(scores_only, config=""):
     return "\n# added by bptt grade\n" + (
         "c.GuardedExecute.run_notebook = False\n" if scores_only else "") + config + "\n"
@@ -227,9 +232,8 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
     for name, why in skipped.items():
         out(f"  skipped {name}: {why}")
     if share is not None:
-        k, n = share
-        students = {s: p for i, (s, p) in enumerate(sorted(students.items())) if i % n == k - 1}
-        out(f"share {k} of {n}: {len(students)} student(s)")
+        students = take_share(students, *share)
+        out(f"share {share[0]} of {share[1]}: {len(students)} student(s)")
     dest = Path(dest).resolve()
     log = dest / "nbgrader.log"
     dest = prepare(root, dest, workers, log, scores_only, config, seed)
