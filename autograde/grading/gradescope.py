@@ -19,6 +19,7 @@ trusted step with the course's hidden seed (made when the zip is built, stored i
 
 import io
 import json
+import os
 import secrets
 import shutil
 import stat
@@ -74,8 +75,6 @@ exec "$PY" -m autograde.grading.gradescope run
 
 def autograder_root():
     """``/autograder``, or the folder ``BPTT_AUTOGRADER_ROOT`` names."""
-    import os
-
     return Path(os.environ.get(ROOT_ENV) or "/autograder")
 
 
@@ -197,8 +196,9 @@ def collect_submission(folder, names, dest):
     found, ignored = {}, []
     folder, dest = Path(folder), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    entries = sorted((p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()),
-                     key=lambda p: (len(p.relative_to(folder).parts), str(p)))
+    walked = [Path(d, n) for d, dirs, files in os.walk(folder)  # links to folders: not entered
+              for n in files + [x for x in dirs if Path(d, x).is_symlink()]]
+    entries = sorted(walked, key=lambda p: (len(p.relative_to(folder).parts), str(p)))
     for path in entries:
         rel = path.relative_to(folder).as_posix()
         if path.name in names and path.name not in found and not path.is_symlink():
