@@ -10,6 +10,7 @@ import functools as _functools
 from bptt_helpers.runtime import under_grading as _under_grading
 
 from .checks.clipping import check_clip_grad_norm, check_clip_grad_value
+from .checks.gated import check_gru_step_backward, check_lstm_backward, check_lstm_step_backward
 from .checks.judge import check_calc_delta, check_calc_gradient, check_step_jacobian
 from .checks.layer import (
     check_rnn_layer_backward,
@@ -31,7 +32,8 @@ except Exception:  # noqa: BLE001, S110 - a version notice must never break an i
 __all__ = ["check_step_jacobian", "check_calc_delta", "check_calc_gradient",
            "check_truncated_bptt", "check_tbptt_k1k2", "check_clip_grad_norm",
            "check_clip_grad_value", "check_rnn_layer_forward", "check_rnn_layer_backward",
-           "check_rnn_stack_backward", "last_feedback", "__version__"]
+           "check_rnn_stack_backward", "check_lstm_step_backward", "check_lstm_backward",
+           "check_gru_step_backward", "last_feedback", "__version__"]
 
 
 def _decided_outside_when_grading(check):

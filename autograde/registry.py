@@ -14,9 +14,11 @@ from functools import lru_cache
 
 from .checks import cases as _cases
 from .checks import clipping as _clipping
+from .checks import gated as _gated
 from .checks import hints as _hints
 from .checks import layer as _layer
 from .checks import truncated as _truncated
+from .checks.gated_judge import judge_gated as _judge_gated
 from .checks.judge import judge as _judge
 from .checks.judge import run_check
 
@@ -76,6 +78,9 @@ GRADED = {g.function: g for g in [
     Graded("rnn_layer_forward", _layer.rnn_layer_forward_cases, judge_fn=_layer.judge_layer),
     Graded("rnn_layer_backward", _layer.rnn_layer_backward_cases, judge_fn=_layer.judge_layer),
     Graded("rnn_stack_backward", _layer.rnn_stack_backward_cases, judge_fn=_layer.judge_layer),
+    Graded("lstm_step_backward", _gated.lstm_step_backward_cases, judge_fn=_judge_gated),
+    Graded("lstm_backward", _gated.lstm_backward_cases, judge_fn=_judge_gated),
+    Graded("gru_step_backward", _gated.gru_step_backward_cases, judge_fn=_judge_gated),
 ]}
 
 

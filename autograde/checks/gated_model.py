@@ -1,0 +1,217 @@
+r"""The checker's own LSTM and GRU (notebook 9): forward passes, random cases, losses.
+
+Fused weights, gates in PyTorch's order (docs/notation.md): an LSTM has ``U (4H, D)``,
+``W (4H, H)``, ``b (4H,)`` with blocks i, f, g, o; a GRU has ``U (3H, D)``, ``W (3H, H)``,
+``b (3H,)`` with blocks r, z, n. No gradient formula is written out here (learners can import
+this package): references are central differences of these forward passes, and the hint
+candidates are central differences of *surrogate* forward passes, which have the same values
+as the real one but whose gradient is the one a catalogued mistake computes. For example the
+mistake "the forget gate's gradient uses c_t instead of c_{t-1}" is the gradient of
+``c_t = F c_{t-1} + (f_t - F) C_t + i_t g_t`` with ``F`` and ``C_t`` held at their values.
+"""
+
+import time
+
+import numpy as np
+
+from bptt_helpers.gated import sigmoid
+from bptt_helpers.numgrad import numerical_gradient
+
+from .layer_model import DIRECTIONS, directional
+
+LSTM_KEYS = {"dxs": "xs", "dh0": "h0", "dc0": "c0", "dU": "U", "dW": "W", "db": "b"}
+STEP_KEYS = {"dx": "x", "dh_prev": "h_prev", "dc_prev": "c_prev", "dU": "U", "dW": "W", "db": "b"}
+GRU_KEYS = {"dx": "x", "dh_prev": "h_prev", "dU": "U", "dW": "W", "db": "b"}
+
+# --- surrogate steps: same values, the gradient of a mistake (``k`` holds the step's values) ---
+
+
+def _gate(name, a, k, mistake):
+    """A gate's output from its pre-activation ``a``, or a surrogate of it."""
+    fn = np.tanh if name == "g" else sigmoid
+    if mistake == "no_gate_prime":  # d gate / d a = 1: the output's gradient used as the pre-activation's
+        return k[name] + (a - k["a_" + name])
+    if mistake == "g_sigmoid_prime" and name == "g":
+        return k["g"] + (a - k["a_g"]) * k["g"] * (1 - k["g"])
+    if mistake == "o_prime_from_h" and name == "o":
+        return k["o"] + (a - k["a_o"]) * k["h"] * (1 - k["h"])
+    return fn(a)
+
+
+def lstm_step(x, h_prev, c_prev, U, W, b, shift=None, mistake=None, held=None):
+    """``(h, c, values)`` of one LSTM step; ``mistake`` needs ``held``, this step's values."""
+    H = W.shape[1]
+    a = x @ U.T + h_prev @ W.T + b
+    if shift is not None:
+        a = a + shift
+    k = held if mistake else None
+    gate = {n: _gate(n, a[:, j * H:(j + 1) * H], k, mistake) if mistake else
+            (np.tanh if n == "g" else sigmoid)(a[:, j * H:(j + 1) * H])
+            for j, n in enumerate("ifgo")}
+    i, f, g, o = (gate[n] for n in "ifgo")
+    if mistake == "no_carry":  # c_{t-1} held: no gradient reaches it through c_t
+        c = f * k["c_prev"] + i * g
+    elif mistake == "forget_ct":
+        c = k["f"] * c_prev + (f - k["f"]) * k["c"] + i * g
+    elif mistake == "dc_prev_no_f":
+        c = f * k["c_prev"] + i * g + (c_prev - k["c_prev"])
+    else:
+        c = f * c_prev + i * g
+    if mistake == "no_tanh_prime":
+        h = o * np.tanh(k["c"]) + k["o"] * (c - k["c"])
+    elif mistake == "o_from_c":
+        h = k["o"] * np.tanh(c) + (o - k["o"]) * k["c"]
+    else:
+        h = o * np.tanh(c)
+    values = {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h, "c_prev": c_prev}
+    values.update({"a_" + n: a[:, j * H:(j + 1) * H] for j, n in enumerate("ifgo")})
+    return h, c, values
+
+
+def lstm_hs(xs, h0, c0, U, W, b, shift=None):
+    """``hs (N, T+1, H)`` of the plain forward pass, lean (finite differences call it often)."""
+    N, T, _ = xs.shape
+    H = W.shape[1]
+    inputs = xs @ U.T + b  # (N, T, 4H), all steps at once
+    if shift is not None:
+        inputs = inputs + shift[:, 1:]
+    hs = np.empty((N, T + 1, H))
+    hs[:, 0], h, c = h0, h0, c0
+    for t in range(T):
+        a = inputs[:, t] + h @ W.T
+        s = 0.5 + 0.5 * np.tanh(0.5 * a)  # sigmoid of every block (g's is not used)
+        c = s[:, H:2 * H] * c + s[:, :H] * np.tanh(a[:, 2 * H:3 * H])
+        h = s[:, 3 * H:] * np.tanh(c)
+        hs[:, t + 1] = h
+    return hs
+
+
+def lstm_run(xs, h0, c0, U, W, b, shift=None, mistake=None, held=None):
+    """``(hs, cs, gates, values)``; ``shift (N, T+1, 4H)`` is added to the pre-activations."""
+    N, T, _ = xs.shape
+    H = W.shape[1]
+    hs, cs, gates = np.zeros((N, T + 1, H)), np.zeros((N, T + 1, H)), np.zeros((N, T + 1, 4 * H))
+    hs[:, 0], cs[:, 0] = h0, c0
+    values = [None]
+    for t in range(1, T + 1):
+        hs[:, t], cs[:, t], v = lstm_step(xs[:, t - 1], hs[:, t - 1], cs[:, t - 1], U, W, b,
+                                          None if shift is None else shift[:, t], mistake,
+                                          held[t] if held else None)
+        gates[:, t] = np.concatenate([v[n] for n in "ifgo"], axis=1)
+        values.append(v)
+    return hs, cs, gates, values
+
+
+def gru_step(x, h_prev, U, W, b, shift=None):
+    """``(h, gates)`` of one GRU step, ``gates = [r, z, n] (N, 3H)``."""
+    H = W.shape[1]
+    m, xa = h_prev @ W.T, x @ U.T + b
+    if shift is not None:
+        xa = xa + shift
+    r = sigmoid(xa[:, :H] + m[:, :H])
+    z = sigmoid(xa[:, H:2 * H] + m[:, H:2 * H])
+    n = np.tanh(xa[:, 2 * H:] + r * m[:, 2 * H:])
+    return (1 - z) * n + z * h_prev, np.concatenate([r, z, n], axis=1)
+
+
+# --- drawing cases ---------------------------------------------------------------------------
+
+def draw_lstm(rng, N, T, D, H, nonzero=True, saturated=False):
+    """Random inputs and weights with the checker's forward pass.
+
+    Unsaturated: weights ``N(0, 1/fan-in)`` (gates mostly in 0.2-0.8). Saturated: weights and
+    biases three times larger, so that many gates sit near 0 or 1 and ``tanh(c_t)`` near +-1.
+
+    Returns
+    -------
+    dict with ``xs (N, T, D)``, ``h0``, ``c0 (N, H)``, ``U (4H, D)``, ``W (4H, H)``,
+    ``b (4H,)``, ``hs``, ``cs (N, T+1, H)``, ``gates (N, T+1, 4H)``, ``values``, ``ref_seconds``.
+    """
+    scale = 3.0 if saturated else 1.0
+    m = {"xs": rng.standard_normal((N, T, D)),
+         "h0": 0.5 * rng.uniform(-1, 1, (N, H)) * nonzero,
+         "c0": rng.uniform(-1, 1, (N, H)) * nonzero,
+         "U": scale * rng.standard_normal((4 * H, D)) / np.sqrt(D),
+         "W": scale * rng.standard_normal((4 * H, H)) / np.sqrt(H),
+         "b": scale * 0.3 * rng.standard_normal(4 * H)}
+    args = [m[k] for k in LSTM_KEYS.values()]
+    m["hs"], m["cs"], m["gates"], m["values"] = lstm_run(*args)
+    t0 = time.perf_counter()
+    lstm_hs(*args)
+    m["ref_seconds"] = time.perf_counter() - t0
+    return m
+
+
+def lstm_cache(m):
+    """The checker's sequence cache ``[xs, hs, cs, gates, U, W]``."""
+    return [m["xs"], m["hs"], m["cs"], m["gates"], m["U"], m["W"]]
+
+
+def lstm_loss(m, dhs, mistake=None, shift=None, **change):
+    """``E = sum(dhs * hs)`` with some of ``xs, h0, c0, U, W, b`` replaced."""
+    p = [change.get(k, m[k]) for k in LSTM_KEYS.values()]
+    if mistake is None:
+        return float(np.sum(dhs * lstm_hs(*p, shift=shift)))
+    hs = lstm_run(*p, shift=shift, mistake=mistake, held=m["values"])[0]
+    return float(np.sum(dhs * hs))
+
+
+def lstm_gradient(m, dhs, mistake=None, names=tuple(LSTM_KEYS)):
+    """Numerical gradients ``{dxs, dh0, dc0, dU, dW, db}`` (or ``names``) of ``lstm_loss``."""
+    return {g: numerical_gradient(lambda v, k=LSTM_KEYS[g]: lstm_loss(m, dhs, mistake, **{k: v}),
+                                  m[LSTM_KEYS[g]]) for g in names}
+
+
+def lstm_directional(m, dhs, rng):
+    """Random directions and the loss's directional derivatives for the six gradients."""
+    dirs, ref = {}, {}
+    for g, k in LSTM_KEYS.items():
+        dirs[g] = rng.standard_normal((DIRECTIONS,) + m[k].shape)
+        ref[g] = directional(lambda p, k=k: lstm_loss(m, dhs, **{k: p}), m[k], dirs[g])
+    return dirs, ref
+
+
+def step_model(m):
+    """The single-step view of ``m`` (T = 1): ``x``, ``h_prev``, ``c_prev`` and the step cache."""
+    s = {"x": m["xs"][:, 0], "h_prev": m["h0"], "c_prev": m["c0"], "U": m["U"], "W": m["W"],
+         "b": m["b"], "values": m["values"]}
+    s["cache"] = [s["x"], s["h_prev"], s["c_prev"], m["gates"][:, 1], m["cs"][:, 1], m["U"], m["W"]]
+    s["h"], s["c"] = m["hs"][:, 1], m["cs"][:, 1]
+    return s
+
+
+def step_loss(s, dh, dc, mistake=None, **change):
+    """``E = sum(dh * h_t) + sum(dc * c_t)`` of one step, some inputs replaced."""
+    p = [change.get(k, s[k]) for k in STEP_KEYS.values()]
+    h, c, _ = lstm_step(*p, mistake=mistake, held=s["values"][1] if mistake else None)
+    return float(np.sum(dh * h) + np.sum(dc * c))
+
+
+def step_gradient(s, dh, dc, mistake=None):
+    """Numerical ``{dx, dh_prev, dc_prev, dU, dW, db}`` of ``step_loss``."""
+    return {g: numerical_gradient(lambda v, k=k: step_loss(s, dh, dc, mistake, **{k: v}), s[k])
+            for g, k in STEP_KEYS.items()}
+
+
+def draw_gru(rng, N, D, H, nonzero=True, saturated=False):
+    """A random GRU step: ``x (N, D)``, ``h_prev (N, H)``, ``U (3H, D)``, ``W (3H, H)``, ``b``."""
+    scale = 3.0 if saturated else 1.0
+    s = {"x": rng.standard_normal((N, D)), "h_prev": 0.8 * rng.uniform(-1, 1, (N, H)) * nonzero,
+         "U": scale * rng.standard_normal((3 * H, D)) / np.sqrt(D),
+         "W": scale * rng.standard_normal((3 * H, H)) / np.sqrt(H),
+         "b": scale * 0.3 * rng.standard_normal(3 * H)}
+    s["h"], s["gates"] = gru_step(*(s[k] for k in GRU_KEYS.values()))
+    s["cache"] = [s["x"], s["h_prev"], s["gates"], s["U"], s["W"]]
+    return s
+
+
+def gru_loss(s, dh, shift=None, **change):
+    """``E = sum(dh * h_t)`` of one GRU step; ``shift (N, 3H)`` is added to x U^\\top + b."""
+    p = [change.get(k, s[k]) for k in GRU_KEYS.values()]
+    return float(np.sum(dh * gru_step(*p, shift=shift)[0]))
+
+
+def gru_gradient(s, dh):
+    """Numerical ``{dx, dh_prev, dU, dW, db}`` of ``gru_loss``."""
+    return {g: numerical_gradient(lambda v, k=k: gru_loss(s, dh, **{k: v}), s[k])
+            for g, k in GRU_KEYS.items()}
