@@ -134,3 +134,46 @@ def rnn_stack_backward(dstates, caches):
         grads[i] = rnn_layer_backward(dstates, caches[i])
         dstates = np.concatenate([np.zeros_like(grads[i][0][:, :1]), grads[i][0]], axis=1)
     return grads
+
+# %% answer_lstm_step_backward
+def lstm_step_backward(dh, dc, cache):
+    """One LSTM step back, gate by gate with per-gate weight blocks (U[k*H:(k+1)*H] for gate k)."""
+    x, h_prev, c_prev, gates, c, U, W = cache
+    H = h_prev.shape[1]
+    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+    dc_total = dc + dh * o * (1.0 - np.tanh(c) ** 2)  # (N, H)
+    pre = [dc_total * g * i * (1 - i), dc_total * c_prev * f * (1 - f),
+           dc_total * i * (1 - g * g), dh * np.tanh(c) * o * (1 - o)]  # per gate, (N, H) each
+    dx = sum(p @ U[k * H:(k + 1) * H] for k, p in enumerate(pre))
+    dh_prev = sum(p @ W[k * H:(k + 1) * H] for k, p in enumerate(pre))
+    dU = np.vstack([p.T @ x for p in pre])
+    dW = np.vstack([p.T @ h_prev for p in pre])
+    db = np.concatenate([p.sum(axis=0) for p in pre])
+    return dx, dh_prev, dc_total * f, dU, dW, db
+
+# %% answer_lstm_backward
+def lstm_backward(dhs, cache):
+    """Through time with lstm_step_backward; weight gradients collected in lists and summed."""
+    xs, hs, cs, gates, U, W = cache
+    T = xs.shape[1]
+    dxs = np.zeros(xs.shape)
+    dh, dc, parts = np.zeros(hs[:, 0].shape), np.zeros(cs[:, 0].shape), []
+    for t in range(T, 0, -1):
+        step = [xs[:, t - 1], hs[:, t - 1], cs[:, t - 1], gates[:, t], cs[:, t], U, W]
+        dxs[:, t - 1], dh, dc, *weights = lstm_step_backward(dhs[:, t] + dh, dc, step)
+        parts.append(weights)
+    dU, dW, db = (sum(p[k] for p in parts) for k in range(3))
+    return dxs, dhs[:, 0] + dh, dc, dU, dW, db
+
+# %% answer_gru_step_backward
+def gru_step_backward(dh, cache):
+    """One GRU step back; the reset gate scales only the recurrent part of the candidate."""
+    x, h_prev, gates, U, W = cache
+    H = h_prev.shape[1]
+    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    d_n = dh * (1.0 - z) * (1.0 - n * n)  # of n's pre-activation
+    d_r = d_n * (h_prev @ W[2 * H:].T) * r * (1.0 - r)
+    d_z = dh * (h_prev - n) * z * (1.0 - z)
+    d_in = np.hstack([d_r, d_z, d_n])
+    d_rec = np.hstack([d_r, d_z, d_n * r])
+    return d_in @ U, dh * z + d_rec @ W, d_in.T @ x, d_rec.T @ h_prev, d_in.sum(axis=0)

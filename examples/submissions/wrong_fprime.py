@@ -121,3 +121,38 @@ def rnn_stack_backward(dstates, caches):
         grads.append(rnn_layer_backward(dstates, cache))
         dstates = np.concatenate([np.zeros_like(grads[-1][0][:, :1]), grads[-1][0]], axis=1)
     return grads[::-1]
+
+# %% answer_lstm_step_backward
+def lstm_step_backward(dh, dc, cache):
+    """One LSTM step back (right: the gates' derivatives come from their own outputs)."""
+    x, h_prev, c_prev, gates, c, U, W = cache
+    i, f, g, o = np.split(gates, 4, axis=1)
+    dct = dc + dh * o * (1 - np.tanh(c) ** 2)
+    da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
+                         dct * i * (1 - g**2), dh * np.tanh(c) * o * (1 - o)], axis=1)
+    return da @ U, da @ W, dct * f, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+# %% answer_lstm_backward
+def lstm_backward(dhs, cache):
+    """Through time (right)."""
+    xs, hs, cs, gates, U, W = cache
+    dxs, dU, dW, db = np.zeros(xs.shape), np.zeros(U.shape), np.zeros(W.shape), np.zeros(U.shape[0])
+    dh, dc = np.zeros(hs[:, 0].shape), np.zeros(cs[:, 0].shape)
+    for t in range(xs.shape[1], 0, -1):
+        step = (xs[:, t - 1], hs[:, t - 1], cs[:, t - 1], gates[:, t], cs[:, t], U, W)
+        dxs[:, t - 1], dh, dc, dU_t, dW_t, db_t = lstm_step_backward(dhs[:, t] + dh, dc, step)
+        dU, dW, db = dU + dU_t, dW + dW_t, db + db_t
+    return dxs, dhs[:, 0] + dh, dc, dU, dW, db
+
+# %% answer_gru_step_backward
+def gru_step_backward(dh, cache):
+    """One GRU step back (right)."""
+    x, h_prev, gates, U, W = cache
+    r, z, n = np.split(gates, 3, axis=1)
+    H = h_prev.shape[1]
+    da_n = dh * (1 - z) * (1 - n**2)
+    da_r = da_n * (h_prev @ W[2 * H:].T) * r * (1 - r)
+    da_z = dh * (h_prev - n) * z * (1 - z)
+    da_in = np.concatenate([da_r, da_z, da_n], axis=1)
+    da_rec = np.concatenate([da_r, da_z, da_n * r], axis=1)
+    return da_in @ U, dh * z + da_rec @ W, da_in.T @ x, da_rec.T @ h_prev, da_in.sum(axis=0)
