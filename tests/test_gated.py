@@ -140,6 +140,14 @@ def test_large_case_stops_finite_differences_and_is_easy_for_honest_code():
     assert 2 * np.prod(dxs) * case.ref_seconds > 20 * case_limit(case)
 
 
+def test_finite_difference_attack_is_stopped_on_the_large_case():
+    """Right on every small case, past the time limit on the large one: no grade at all."""
+    score, out = run("lstm_backward", V.seq_finite_differences)
+    n = len(G.lstm_backward_cases())
+    assert f"{n - 1} of {n} cases passed" in out, out
+    assert "past its time limit" in out and "not backpropagation" in out and score == 0.0
+
+
 def test_large_reference_is_accurate():
     for case in [c for c in G.lstm_backward_cases(hidden=True) if c.info.get("directions")]:
         errors = compare(case, normalise_outputs(case, V.seq_right(*case.args)))

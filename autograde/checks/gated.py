@@ -94,22 +94,24 @@ def lstm_step_backward_cases(hidden=False, seed=0):
 # --- lstm_backward(dhs, cache) -> (dxs, dh0, dc0, dU, dW, db) ----------------------------------
 
 def _seq_plan(hidden, seed):
-    plan = list(SEQ_VISIBLE)
-    if hidden:
-        rng = np.random.default_rng([seed, 82])
-        for i in range(HIDDEN_EXTRA):
-            H = int(rng.integers(2, 6))
-            plan.append((int(rng.integers(1, 5)), int(rng.integers(1, 18)),
-                         int(rng.integers(H - 1, H + 3)), H, bool(rng.integers(0, 4)), i % 3 == 2,
-                         bool(rng.integers(0, 2))))
-    return plan + [SEQ_LARGE[False] + (True, False, True)] + (
-        [SEQ_LARGE[True] + (True, False, True)] if hidden else [])
+    """Visible: the fixed plan and one large case; hidden: random extras and a larger case."""
+    if not hidden:
+        return SEQ_VISIBLE + [SEQ_LARGE[False] + (True, False, True)]
+    rng = np.random.default_rng([seed, 82])
+    plan = []
+    for i in range(HIDDEN_EXTRA):
+        H = int(rng.integers(2, 6))
+        plan.append((int(rng.integers(1, 5)), int(rng.integers(1, 13)),
+                     int(rng.integers(H - 1, H + 3)), H, bool(rng.integers(0, 4)), i % 3 == 2,
+                     bool(rng.integers(0, 2))))
+    return plan + [SEQ_LARGE[True] + (True, False, True)]
 
 
 @lru_cache(maxsize=8)
 def _lstm_cases(hidden, seed):
-    cases = []
-    for i, (N, T, D, H, nz, sat, d0) in enumerate(_seq_plan(hidden, seed)):
+    """The visible cases; the hidden ones are the same cases and more (built once)."""
+    cases = list(_lstm_cases(False, seed)) if hidden else []
+    for i, (N, T, D, H, nz, sat, d0) in enumerate(_seq_plan(hidden, seed), 100 * hidden):
         rng = np.random.default_rng([seed, 83, i])
         m = draw_lstm(rng, N, T, D, H, nz, sat)
         dhs = rng.standard_normal((N, T + 1, H))

@@ -45,6 +45,7 @@ MSG = {
 SURROGATES = ("no_carry", "forget_ct", "dc_prev_no_f", "no_tanh_prime", "o_from_c",
               "o_prime_from_h", "no_gate_prime", "g_sigmoid_prime")
 SEQ_KEYS = ("db", "dh0", "dc0")
+MAX_T_FOR_HINTS = 6  # longer cases say "same problem as case N" or show the generic hints
 
 
 def _close(a, b):
@@ -75,23 +76,22 @@ def _order_hint(case, answer):
 
 
 def _candidates(case):
-    """``[(key, {name: candidate})]``, computed once per case (cases are cached)."""
+    """``(key, {name: candidate})`` one at a time, each computed once per case (cases are cached)."""
     store = case.info.setdefault("_candidates", {})
-    if store:
-        return store["list"]
-    out = []
     if case.info["function"] == "lstm_step_backward":
         s, dh, dc = case.info["step"], case.info["dh"], case.info["dc"]
-        out.append(("step_no_dc", step_gradient(s, dh, 0 * dc)))
-        out += [(k, step_gradient(s, dh, dc, k)) for k in SURROGATES if k != "no_carry"]
+        makers = [("step_no_dc", lambda: step_gradient(s, dh, 0 * dc))] + [
+            (k, lambda k=k: step_gradient(s, dh, dc, k)) for k in SURROGATES if k != "no_carry"]
     else:
         m, dhs = case.info["model"], case.info["dhs"]
-        out += [(k, lstm_gradient(m, dhs, k, SEQ_KEYS)) for k in SURROGATES]
         last = np.zeros_like(dhs)
         last[:, -1] = dhs[:, -1]
-        out.append(("up_last", lstm_gradient(m, last, names=SEQ_KEYS)))
-    store["list"] = out
-    return out
+        makers = [(k, lambda k=k: lstm_gradient(m, dhs, k, SEQ_KEYS)) for k in SURROGATES] + [
+            ("up_last", lambda: lstm_gradient(m, last, names=SEQ_KEYS))]
+    for key, make in makers:
+        if key not in store:
+            store[key] = make()
+        yield key, store[key]
 
 
 def _matches(key, cand, answer, ref):
@@ -120,7 +120,7 @@ def hints_for(case, answer, wrong):
             d0 = case.info["dhs"][:, 0]
             if np.any(d0) and _close(answer["dh0"], ref["dh0"] - d0):
                 return [MSG["no_g0"]]
-        if case.info["model"]["xs"].shape[1] > 12:
+        if case.info["model"]["xs"].shape[1] > MAX_T_FOR_HINTS:
             return [h for n in wrong for h in _hints.generic(n, answer[n], ref[n])][:2]
     if fn != "gru_step_backward":
         for key, cand in _candidates(case):

@@ -169,3 +169,37 @@ def gru_z_swapped(dh, cache):
 
 GATED_MISTAKES.append(Mistake("gru_step_backward", "gru_z_swapped", gru_z_swapped,
                               ["dh_prev: relative error"]))
+
+
+# --- attacks -------------------------------------------------------------------------------------
+
+def seq_finite_differences(dhs, cache):
+    """No backpropagation: central differences of the course's forward pass (b read off step 1)."""
+    from bptt_helpers.gated import lstm_forward
+
+    xs, hs, cs, gates, U, W = cache
+    H = hs.shape[2]
+    a1 = np.concatenate([np.log(gates[:, 1, :H] / (1 - gates[:, 1, :H])),
+                         np.log(gates[:, 1, H:2 * H] / (1 - gates[:, 1, H:2 * H])),
+                         np.arctanh(gates[:, 1, 2 * H:3 * H]),
+                         np.log(gates[:, 1, 3 * H:] / (1 - gates[:, 1, 3 * H:]))], axis=1)
+    b = (a1 - xs[:, 0] @ U.T - hs[:, 0] @ W.T)[0]
+    params = {"xs": xs, "h0": hs[:, 0], "c0": cs[:, 0], "U": U, "W": W, "b": b}
+
+    def loss(p):
+        return float(np.sum(dhs * lstm_forward(p["xs"], p["h0"], p["c0"], p["U"], p["W"], p["b"])[0]))
+
+    grads = []
+    for key in ("xs", "h0", "c0", "U", "W", "b"):
+        x = np.array(params[key], dtype=float)
+        g = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + 1e-5
+            plus = loss({**params, key: x})
+            x[i] = old - 1e-5
+            minus = loss({**params, key: x})
+            x[i] = old
+            g[i] = (plus - minus) / 2e-5
+        grads.append(g)
+    return tuple(grads)
