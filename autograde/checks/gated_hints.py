@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from . import hints as _hints
-from .gated_model import lstm_gradient, step_gradient
+from .gated_model import gru_gradient, lstm_gradient, step_gradient
 
 MSG = {
     "no_carry": "The cell state's gradient is not carried back: c_{t-1} reaches the loss "
@@ -39,11 +39,28 @@ MSG = {
                "of h_t from outside, to be added at every step t, not only at T.",
     "no_g0": "dh0 misses dhs[:, 0], the gradient that reaches h_0 from outside: dh0 = "
              "dhs[:, 0] + what step 1 sends back.",
+    "gru_z_direct": "The direct path from h_{t-1} has the wrong weight: h_t = (1 - z_t) * n_t + "
+                    "z_t * h_{t-1}, so dh_prev gets dh * z_t (not 1 - z_t) besides what comes back "
+                    "through the gates.",
+    "gru_dz_sign": "The update gate's gradient has the wrong sign: h_t = (1 - z_t) * n_t + z_t * "
+                   "h_{t-1} gives dE/dz_t = dh * (h_{t-1} - n_t).",
+    "gru_no_r": "The recurrent side of the candidate misses the reset gate: n_t sees r_t * "
+                "(h_{t-1} W_n^\\top), so the n block of dW and the path back to h_{t-1} get the "
+                "candidate's pre-activation gradient times r_t.",
+    "gru_dr_from_h": "The reset gate's gradient uses h_{t-1} where it needs h_{t-1} W_n^\\top, the "
+                     "recurrent part of the candidate that r_t multiplies.",
+    "gru_no_gate_prime": "Your gradients use the gradients of the gates' outputs (dr, dz, dn) where "
+                         "they need those of the pre-activations: multiply each by its gate's "
+                         "derivative, s * (1 - s) for r and z and 1 - n^2 for the tanh candidate n.",
+    "gru_n_sigmoid_prime": "The candidate n is a tanh, not a sigmoid: its derivative is 1 - n^2, "
+                           "not n * (1 - n).",
     "order": "Your blocks of db come in the order {got} where the course's order is {want}: "
              "rows 0:H belong to {first}, and so on (docs/notation.md).",
 }
 SURROGATES = ("no_carry", "forget_ct", "dc_prev_no_f", "no_tanh_prime", "o_from_c",
               "o_prime_from_h", "no_gate_prime", "g_sigmoid_prime")
+GRU_SURROGATES = ("gru_z_direct", "gru_dz_sign", "gru_no_r", "gru_dr_from_h",
+                  "gru_no_gate_prime", "gru_n_sigmoid_prime")
 SEQ_KEYS = ("db", "dh0", "dc0")
 MAX_T_FOR_HINTS = 6  # longer cases say "same problem as case N" or show the generic hints
 
@@ -78,7 +95,10 @@ def _order_hint(case, answer):
 def _candidates(case):
     """``(key, {name: candidate})`` one at a time, each computed once per case (cases are cached)."""
     store = case.info.setdefault("_candidates", {})
-    if case.info["function"] == "lstm_step_backward":
+    if case.info["function"] == "gru_step_backward":
+        s, dh = case.info["step"], case.info["dh"]
+        makers = [(k, lambda k=k: gru_gradient(s, dh, k)) for k in GRU_SURROGATES]
+    elif case.info["function"] == "lstm_step_backward":
         s, dh, dc = case.info["step"], case.info["dh"], case.info["dc"]
         makers = [("step_no_dc", lambda: step_gradient(s, dh, 0 * dc))] + [
             (k, lambda k=k: step_gradient(s, dh, dc, k)) for k in SURROGATES if k != "no_carry"]
@@ -122,8 +142,7 @@ def hints_for(case, answer, wrong):
                 return [MSG["no_g0"]]
         if case.info["model"]["xs"].shape[1] > MAX_T_FOR_HINTS:
             return [h for n in wrong for h in _hints.generic(n, answer[n], ref[n])][:2]
-    if fn != "gru_step_backward":
-        for key, cand in _candidates(case):
-            if _matches(key, cand, answer, ref):
-                return [MSG[key]]
+    for key, cand in _candidates(case):
+        if _matches(key, cand, answer, ref):
+            return [MSG[key]]
     return [h for n in wrong for h in _hints.generic(n, answer[n], ref[n])][:2]

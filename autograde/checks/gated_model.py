@@ -102,16 +102,38 @@ def lstm_run(xs, h0, c0, U, W, b, shift=None, mistake=None, held=None):
     return hs, cs, gates, values
 
 
-def gru_step(x, h_prev, U, W, b, shift=None):
-    """``(h, gates)`` of one GRU step, ``gates = [r, z, n] (N, 3H)``."""
+def gru_step(x, h_prev, U, W, b, shift=None, mistake=None, held=None):
+    """``(h, gates, values)`` of one GRU step, ``gates = [r, z, n] (N, 3H)``; surrogates as above."""
     H = W.shape[1]
     m, xa = h_prev @ W.T, x @ U.T + b
     if shift is not None:
         xa = xa + shift
-    r = sigmoid(xa[:, :H] + m[:, :H])
-    z = sigmoid(xa[:, H:2 * H] + m[:, H:2 * H])
-    n = np.tanh(xa[:, 2 * H:] + r * m[:, 2 * H:])
-    return (1 - z) * n + z * h_prev, np.concatenate([r, z, n], axis=1)
+    k = held
+    a_r, a_z = xa[:, :H] + m[:, :H], xa[:, H:2 * H] + m[:, H:2 * H]
+    r, z = sigmoid(a_r), sigmoid(a_z)
+    if mistake == "gru_no_gate_prime":
+        r, z = k["r"] + (a_r - k["a_r"]), k["z"] + (a_z - k["a_z"])
+    m_n = m[:, 2 * H:]
+    rm = r * m_n
+    if mistake == "gru_no_r":  # d/dm_n = 1 instead of r
+        rm = k["r"] * k["m_n"] + (r - k["r"]) * k["m_n"] + (m_n - k["m_n"])
+    elif mistake == "gru_dr_from_h":  # d/dr = h_{t-1} instead of m_n
+        rm = k["r"] * m_n + (r - k["r"]) * k["h_prev"]
+    a_n = xa[:, 2 * H:] + rm
+    n = np.tanh(a_n)
+    if mistake == "gru_no_gate_prime":
+        n = k["n"] + (a_n - k["a_n"])
+    elif mistake == "gru_n_sigmoid_prime":
+        n = k["n"] + (a_n - k["a_n"]) * k["n"] * (1 - k["n"])
+    if mistake == "gru_z_direct":
+        h = (1 - z) * n + z * k["h_prev"] + (1 - k["z"]) * (h_prev - k["h_prev"])
+    elif mistake == "gru_dz_sign":
+        h = (1 - k["z"]) * n + k["z"] * h_prev + (z - k["z"]) * (k["n"] - k["h_prev"])
+    else:
+        h = (1 - z) * n + z * h_prev
+    values = {"r": r, "z": z, "n": n, "a_r": a_r, "a_z": a_z, "a_n": a_n, "m_n": m_n,
+              "h_prev": h_prev}
+    return h, np.concatenate([r, z, n], axis=1), values
 
 
 # --- drawing cases ---------------------------------------------------------------------------
@@ -200,18 +222,19 @@ def draw_gru(rng, N, D, H, nonzero=True, saturated=False):
          "U": scale * rng.standard_normal((3 * H, D)) / np.sqrt(D),
          "W": scale * rng.standard_normal((3 * H, H)) / np.sqrt(H),
          "b": scale * 0.3 * rng.standard_normal(3 * H)}
-    s["h"], s["gates"] = gru_step(*(s[k] for k in GRU_KEYS.values()))
+    s["h"], s["gates"], s["values"] = gru_step(*(s[k] for k in GRU_KEYS.values()))
     s["cache"] = [s["x"], s["h_prev"], s["gates"], s["U"], s["W"]]
     return s
 
 
-def gru_loss(s, dh, shift=None, **change):
+def gru_loss(s, dh, shift=None, mistake=None, **change):
     """``E = sum(dh * h_t)`` of one GRU step; ``shift (N, 3H)`` is added to x U^\\top + b."""
     p = [change.get(k, s[k]) for k in GRU_KEYS.values()]
-    return float(np.sum(dh * gru_step(*p, shift=shift)[0]))
+    h = gru_step(*p, shift=shift, mistake=mistake, held=s["values"] if mistake else None)[0]
+    return float(np.sum(dh * h))
 
 
-def gru_gradient(s, dh):
+def gru_gradient(s, dh, mistake=None):
     """Numerical ``{dx, dh_prev, dU, dW, db}`` of ``gru_loss``."""
-    return {g: numerical_gradient(lambda v, k=k: gru_loss(s, dh, **{k: v}), s[k])
+    return {g: numerical_gradient(lambda v, k=k: gru_loss(s, dh, None, mistake, **{k: v}), s[k])
             for g, k in GRU_KEYS.items()}

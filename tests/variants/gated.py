@@ -90,17 +90,27 @@ def seq_with_per_gate_step(dhs, cache):
     return seq_bwd(dhs, cache, step=lambda dh, dc, c, m: step_per_gate(dh, dc, c))
 
 
-def gru_right(dh, cache):
+def gru_bwd(dh, cache, mistake=None):
+    """One GRU step back; ``mistake`` names a catalogued slip (None: right)."""
     x, h_prev, gates, U, W = cache
     H = h_prev.shape[1]
     r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
     mn = h_prev @ W[2 * H:].T
-    dan = dh * (1 - z) * (1 - n**2)
-    dar = dan * mn * r * (1 - r)
-    daz = dh * (h_prev - n) * z * (1 - z)
+    n_prime = n * (1 - n) if mistake == "gru_n_sigmoid_prime" else 1 - n**2
+    r_prime, z_prime = r * (1 - r), z * (1 - z)
+    if mistake == "gru_no_gate_prime":
+        n_prime, r_prime, z_prime = 1.0, 1.0, 1.0
+    dan = dh * (1 - z) * n_prime
+    dar = dan * (h_prev if mistake == "gru_dr_from_h" else mn) * r_prime
+    daz = dh * ((n - h_prev) if mistake == "gru_dz_sign" else (h_prev - n)) * z_prime
     da = np.concatenate([dar, daz, dan], axis=1)  # pre-activations of x U^\top + b
-    dm = np.concatenate([dar, daz, dan * r], axis=1)  # of h_prev W^\top
-    return da @ U, dh * z + dm @ W, da.T @ x, dm.T @ h_prev, da.sum(axis=0)
+    dm = np.concatenate([dar, daz, dan if mistake == "gru_no_r" else dan * r], axis=1)
+    direct = dh * (1 - z) if mistake == "gru_z_direct" else dh * z
+    return da @ U, direct + dm @ W, da.T @ x, dm.T @ h_prev, da.sum(axis=0)
+
+
+def gru_right(dh, cache):
+    return gru_bwd(dh, cache)
 
 
 STEP = [step_right, step_per_gate]
@@ -111,7 +121,8 @@ GRU = [gru_right]
 # --- mistakes -----------------------------------------------------------------------------------
 
 def _register(function, key, expect, fn):
-    fn.__name__ = f"{function.split('_')[0]}_{'step' if 'step' in function else 'seq'}_{key}"
+    fn.__name__ = key if key.startswith("gru_") else (
+        f"lstm_{'step' if 'step' in function else 'seq'}_{key}")
     GATED_MISTAKES.append(Mistake(function, fn.__name__, fn, list(expect)))
 
 
@@ -158,17 +169,16 @@ GATED_MISTAKES.append(Mistake("lstm_backward", "seq_gates_swapped", seq_gates_sw
                               ["in the order i, f, o, g", "candidate g (rows"]))
 
 
-def gru_z_swapped(dh, cache):
-    """h_t = z * n + (1 - z) * h_{t-1}: the update gate's roles exchanged in the backward pass."""
-    x, h_prev, gates, U, W = cache
-    dx, dh_prev, dU, dW, db = gru_right(dh, cache)
-    H = h_prev.shape[1]
-    z = gates[:, H:2 * H]
-    return dx, dh_prev - dh * z + dh * (1 - z), dU, dW, db
-
-
-GATED_MISTAKES.append(Mistake("gru_step_backward", "gru_z_swapped", gru_z_swapped,
-                              ["dh_prev: relative error"]))
+GRU_EXPECT = {
+    "gru_z_direct": ["direct path from h_{t-1} has the wrong weight", "dh_prev: relative error"],
+    "gru_dz_sign": ["wrong sign", "the gate whose gradient is off: update gate z"],
+    "gru_no_r": ["misses the reset gate", "the gate whose gradient is off: candidate n"],
+    "gru_dr_from_h": ["uses h_{t-1} where it needs", "the gate whose gradient is off: reset gate r"],
+    "gru_no_gate_prime": ["gradients of the gates' outputs (dr, dz, dn)"],
+    "gru_n_sigmoid_prime": ["candidate n is a tanh"],
+}
+for _key, _expect in GRU_EXPECT.items():
+    _register("gru_step_backward", _key, _expect, lambda dh, cache, k=_key: gru_bwd(dh, cache, k))
 
 
 # --- attacks -------------------------------------------------------------------------------------
