@@ -53,7 +53,11 @@ def gate_line(case, off):
         line += f"; right: {', '.join(right)}"
     if len(named) > 1:
         line += f"; most off: {GATE_NAMES[worst]}"
-    return line + " (blocks of dU, dW and db)"
+    line += " (blocks of dU, dW and db)"
+    if len(named) > 1 and case.info["function"] == "lstm_backward":
+        line += ("; summed over all steps, where a mistake at one step reaches every gate of "
+                 "the steps before it: the cases with T=1 name the gate of one step")
+    return line
 
 
 def _rows(a, n):
