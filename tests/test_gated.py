@@ -142,10 +142,12 @@ def test_large_case_stops_finite_differences_and_is_easy_for_honest_code():
 
 def test_finite_difference_attack_is_stopped_on_the_large_case():
     """Right on every small case, past the time limit on the large one: no grade at all."""
+    import re
+
     score, out = run("lstm_backward", V.seq_finite_differences)
-    n = len(G.lstm_backward_cases())
-    assert f"{n - 1} of {n} cases passed" in out, out
-    assert "past its time limit" in out and "not backpropagation" in out and score == 0.0
+    assert "ok   case 1 (" in out, out  # right values where finite differences can finish
+    assert re.search(r"FAIL case \d+ \(large:[^\n]*\n\s+stopped after", out), out
+    assert "not backpropagation" in out and score == 0.0  # (a loaded machine may stop more)
 
 
 def test_large_reference_is_accurate():
