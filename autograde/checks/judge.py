@@ -1,7 +1,8 @@
 """The checks the notebooks' test cells call: ``check_<function>(fn, *, hidden=False, seed=0)``.
 
 Each returns the fraction of its cases that ``fn`` passes as a built-in ``float``
-(``1.0`` only when every case passes), prints feedback to stdout, writes nothing
+(``1.0`` only when every case passes; ``0.0`` when a long case fails, see
+:func:`check_score`), prints feedback to stdout, writes nothing
 to stderr, and never lets the learner's error escape as a traceback. A check is
 a pure function of arrays: no state is kept between calls.
 """
@@ -249,23 +250,40 @@ NOT_BACKPROPAGATION = (
     "from t = T down to 1.")
 
 
+def long_case_failed(case, number):
+    """What a check says when its long case ``number`` failed without running past its limit."""
+    return (f"  score 0 for this check: the long case (case {number}, T={case.long_steps}) is the "
+            "one that needs backpropagation, and your function does not pass it. The other "
+            "cases count once it passes.")
+
+
 def check_score(results):
     """``(fraction, why)``: what a check earns from ``[(case, outcome, passed, lines)]``.
 
-    The fraction of cases passed, except that a long case (``case.long_steps``) that ran past
-    its limit makes it 0: right values obtained without backpropagation earn nothing, however
-    many short cases they pass (the in-kernel checks and the trusted step both score this way).
+    The fraction of cases passed, provided every long case (``case.long_steps``) passed: a long
+    case is the one that shows backpropagation, so right values on the short cases earn nothing
+    without it, however it failed (past its limit, wrong values, an exception, not run...).
+    ``why`` says so in words: :data:`NOT_BACKPROPAGATION` when a long case ran past its limit,
+    else :func:`long_case_failed` when the long case cost the check the cases it passed
+    (nothing is added when no case passed). The in-kernel checks and the trusted step both
+    score this way.
     """
-    for case, outcome, _passed, _lines in results:
-        if getattr(case, "long_steps", 0) and outcome is not None and outcome.timed_out:
-            return 0.0, NOT_BACKPROPAGATION
+    failed = [(i, case, outcome) for i, (case, outcome, passed, _lines) in enumerate(results, 1)
+              if getattr(case, "long_steps", 0) and not passed]
+    if any(outcome is not None and outcome.timed_out for _i, _case, outcome in failed):
+        return 0.0, NOT_BACKPROPAGATION
+    if failed:
+        i, case, _outcome = failed[0]
+        return 0.0, long_case_failed(case, i) if any(r[2] for r in results) else ""
     return float(sum(r[2] for r in results) / len(results)), ""
 
 
-def print_report(title, results):
+def print_report(title, results, show_printed=True):
     """Print the feedback of a check: ``results`` is a list of ``(case, outcome, passed, lines)``.
 
-    ``outcome`` may be ``None`` for a case that was not run.
+    ``outcome`` may be ``None`` for a case that was not run. ``show_printed=False`` (the
+    trusted grading step) says how much the function printed and which warnings it raised,
+    never their text: the learner's text could carry the cases' inputs into the feedback.
     """
     n_pass = sum(r[2] for r in results)
     total = len(results)
@@ -299,15 +317,19 @@ def print_report(title, results):
             print(head)
     if hidden:
         print(f"  ({hidden} more failing cases not explained; fix the ones above first)")
-    _print_side_effects([r[1] for r in results])
+    _print_side_effects([r[1] for r in results], show_printed)
 
 
-def _print_side_effects(outcomes):
+def _print_side_effects(outcomes, show_printed=True):
     """Say once, not per case, that the function printed or warned (one Outcome or a list)."""
     if not isinstance(outcomes, (list, tuple)):
         outcomes = [outcomes]
     printed = next((o.printed.strip() for o in outcomes if o and o.printed.strip()), "")
-    if printed:
+    if printed and not show_printed:
+        n = printed.count("\n") + 1
+        print(f"  note: your function printed {n} line{'s' if n > 1 else ''} (not shown when "
+              "grading: it could reveal the cases)")
+    elif printed:
         cut = printed[:300] + (" ..." if len(printed) > 300 else "")
         print("  note: your function printed (shown once; remove debugging prints when done): "
               + cut.replace("\n", "\n         "))
@@ -316,8 +338,12 @@ def _print_side_effects(outcomes):
         for w in (o.warned if o else []):
             if w not in warned:
                 warned.append(w)
+    if not show_printed:  # a warning's text is the learner's too: its category only
+        warned = list(dict.fromkeys(w.split(":")[0] for w in warned))
     for w in warned[:3]:
-        print(f"  note: your function raised a warning: {w}")
+        print(f"  note: your function raised a warning: {w}" if show_printed else
+              f"  note: your function raised a warning ({w[:40]}; its text is not shown when "
+              "grading)")
 
 
 def check_step_jacobian(fn, *, hidden=False, seed=0):

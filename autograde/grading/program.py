@@ -65,8 +65,9 @@ def seed_of(source, function):
 def test_cell_of(cell, hidden_seed=None):
     """The :class:`TestCell` an instructor's code cell is, or ``None``.
 
-    A hidden cell's cases are built with the ``seed=`` written in it, else the course's
-    secret ``hidden_seed``, else 0 (the public hidden cases self-paced learners run).
+    A test cell's cases are built with the ``seed=`` written in it, else the course's secret
+    ``hidden_seed`` (visible cells too: their public seed-0 cases, and the long case's
+    directions, could be looked up), else 0 (the public cases learners run themselves).
     """
     m = meta(cell)
     gid = m.get("grade_id") or ""
@@ -77,7 +78,7 @@ def test_cell_of(cell, hidden_seed=None):
             fn = gid[len(prefix):]
             seed = seed_of(source_of(cell), fn)
             if seed is None:
-                seed = hidden_seed if hidden and hidden_seed is not None else 0
+                seed = hidden_seed if hidden_seed is not None else 0
             return TestCell(gid, fn, hidden, int(seed), float(m.get("points") or 0))
     return None
 
@@ -103,7 +104,7 @@ def build_program(source_nb, submitted_nb, hidden_seed=None):
         Notebooks as parsed JSON (or ``NotebookNode``); ``submitted_nb`` may be ``None``
         (nothing usable was submitted: every answer is missing).
     hidden_seed : int, optional
-        The course's secret seed for hidden cells that name no seed.
+        The course's secret seed for test cells (visible and hidden) that name no seed.
     """
     answers = {}
     cells = (submitted_nb or {}).get("cells") or []

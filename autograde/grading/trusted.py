@@ -300,7 +300,7 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS)
                 buf = io.StringIO()
                 fraction, why = check_score(results)
                 with contextlib.redirect_stdout(buf):
-                    print_report(fn, results)
+                    print_report(fn, results, show_printed=False)
                     if why:
                         print(why)
                 verdicts[test.grade_id] = Verdict(test, fraction, buf.getvalue())
