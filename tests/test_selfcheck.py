@@ -67,7 +67,7 @@ def test_solutions_pass(tmp_path):
                  if (grade_id(c) or "").startswith("answer_")]
     assert functions
     for fn in functions:
-        assert f"PASS  {fn} (hidden cases: 100% passed)" in proc.stdout, fn
+        assert f"PASS  {fn} (hidden score: 100%)" in proc.stdout, fn
     assert "FAIL" not in proc.stdout and "Traceback" not in proc.stderr
     assert "test_" in proc.stderr, "progress names the cell being run"
 
@@ -97,7 +97,7 @@ def test_a_mistake_fails_with_its_feedback(tmp_path):
     assert any(f.endswith("answer_calc_delta") for f in report.filled)
     proc = bptt("check", target)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "PASS  step_jacobian (hidden cases: 100% passed)" in proc.stdout
+    assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
     assert "FAIL  calc_delta" in proc.stdout
     assert "takes f' from s_" in proc.stdout  # the check's hint, shown to the learner
     assert "hidden: calc_delta:" in proc.stdout  # the hidden cases ran too
@@ -115,7 +115,7 @@ def test_hidden_cases_run_after_the_notebook(tmp_path):
     assert visible == 1.0 and hidden < 1.0, "the premise of this test"
     proc = bptt("check", tiny_notebook(tmp_path / "nb.ipynb", answer=answer))
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"FAIL  step_jacobian (hidden cases: {hidden:.0%} passed)" in proc.stdout
+    assert f"FAIL  step_jacobian (hidden score: {hidden:.0%})" in proc.stdout
     assert "FAIL case" in proc.stdout  # the hidden check's feedback names the failing cases
 
 
@@ -126,7 +126,7 @@ def test_crashing_cell_and_endless_loop_are_reported(tmp_path):
                          new_code_cell("print('the kernel still runs')"))
     proc = bptt("check", path, "--timeout", "10")  # set-up imports need a few seconds
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "PASS  step_jacobian (hidden cases: 100% passed)" in proc.stdout
+    assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
     assert "RuntimeError: boom" in proc.stdout
     assert "ran past 10 s" in proc.stdout and "endless loop" in proc.stdout
     assert "exercises passed, but some cells raised errors" in proc.stdout
@@ -149,7 +149,7 @@ def test_a_function_with_an_endless_loop_fails_its_exercise(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb", answer="while True:\n        pass")
     proc = bptt("check", path)
     assert proc.returncode == 1
-    assert "FAIL  step_jacobian (hidden cases: 0% passed)" in proc.stdout
+    assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout
     assert "endless loop" in proc.stdout
 
 

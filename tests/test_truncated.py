@@ -228,8 +228,10 @@ def test_hidden_cases_are_a_superset():
 
 
 def test_check_returns_builtin_float_and_writes_no_stderr(capfd):
-    score = check_truncated_bptt(R.window_too_long)
+    score = check_truncated_bptt(R.crashes_on_none)  # right on the long case: partial credit
     assert type(score) is float and 0 < score < 1
+    score = check_truncated_bptt(R.window_too_long)  # wrong on the long case too: nothing
+    assert type(score) is float and score == 0.0
     score = check_truncated_bptt(lambda *a: None)
     assert type(score) is float and score == 0.0
     assert capfd.readouterr().err == ""

@@ -318,7 +318,7 @@ def format_report(report):
                          "failure)")
             continue
         mark = "PASS" if ex.passed else "FAIL"
-        score = "" if ex.hidden_score is None else f" (hidden cases: {ex.hidden_score:.0%} passed)"
+        score = "" if ex.hidden_score is None else f" (hidden score: {ex.hidden_score:.0%})"
         lines.append(f"  {mark}  {ex.function}{score}")
         if ex.passed:
             continue
