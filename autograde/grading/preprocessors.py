@@ -33,6 +33,7 @@ from traitlets import Bool, Float, Integer
 
 from ..checks.summary import summarize
 from . import sandbox
+from .bounded import BoundedOutputs
 from .neutralize import SAFE_MIME, NeutralizeActiveContent  # noqa: F401 - named in nbgrader_config.py
 from .program import build_program, meta
 from .trusted import SETUP_SECONDS, grade_program
@@ -100,10 +101,11 @@ class _StopExecution(Exception):
     """Raised to stop running a learner's notebook in its kernel."""
 
 
-class GuardedExecute(Execute):
+class GuardedExecute(BoundedOutputs, Execute):
     """nbgrader's ``Execute`` for learner code: sandboxed kernel, bounded, never failing the run.
 
     The cells after a stop keep no outputs; :class:`TrustedGrades` decides every score.
+    What the kernel displays is bounded per cell and per notebook (:mod:`.bounded`).
     """
 
     run_notebook = Bool(True, help=(
