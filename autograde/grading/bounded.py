@@ -11,6 +11,7 @@ whatever the kernel sends.
 """
 
 import nbformat
+from nbclient import NotebookClient
 from traitlets import Float
 
 MB = 1024 * 1024
@@ -35,7 +36,7 @@ def message_bytes(content):
     return total
 
 
-class BoundedOutputs:
+class BoundedOutputs(NotebookClient):
     """nbclient's output hooks with a byte budget per cell and per notebook (module docstring)."""
 
     cell_output_mb = Float(4, help=(
