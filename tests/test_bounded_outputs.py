@@ -78,3 +78,26 @@ def test_widget_messages_are_not_kept():
     execute.process_message(message("comm_open", {"comm_id": "c", "target_name": "jupyter.widget",
                                                   "data": state}), nb.cells[0], 0)
     assert execute.widget_state == {} and nbformat.validate(nb) is None
+
+
+def test_a_kernel_message_too_large_never_reaches_the_grader(tmp_path, sandbox_ready):
+    """A real sandboxed kernel sends one 200 MB display: the client's socket refuses the frame.
+
+    (ZMQ then drops the kernel's output connection: later cells of that notebook show no output;
+    the trusted step still grades every function.)
+    """
+    import resource
+
+    from autograde.grading.kernel import SandboxedKernelManager
+
+    nb = new_notebook(cells=[
+        new_code_cell("from IPython.display import display\n"
+                      "display({'text/plain': 'y' * (200 * 1024**2)}, raw=True)"),
+        new_code_cell("print('not shown')")])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    execute = GuardedExecute(kernel_manager_class=SandboxedKernelManager, timeout=60,
+                             iopub_timeout=2, raise_on_iopub_timeout=False)
+    execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    assert nb.cells[0].execution_count == 1  # it ran
+    assert nb.cells[0].outputs == [] and grown < 100, grown  # MiB

@@ -32,9 +32,6 @@ class SandboxedKernelManager(AsyncKernelManager):
     _private = None  # the kernel's own folder: connection file and IPC sockets
 
     async def _async_pre_start_kernel(self, **kw):
-        # Every socket made from here on (the grader's kernel client) refuses a larger frame:
-        # nbclient would read a whole message into the grader's memory before any output hook.
-        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         if not sandbox.require():
             return await super()._async_pre_start_kernel(**kw)
         workdir = Path(kw.get("cwd") or os.getcwd())
@@ -54,6 +51,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         return sandbox.wrap(cmd, workdir, rw_dirs=[folder]), kw
 
     pre_start_kernel = _async_pre_start_kernel
+
+    def client(self, **kw):
+        """The grader's client: its sockets refuse a frame over ``MAX_MESSAGE_BYTES`` (nbclient
+        would read a whole message into the grader's memory before any output hook sees it)."""
+        kc = super().client(**kw)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # default of its new sockets
+        return kc
 
     def seal(self):
         """Once the kernel has made its sockets: its folder is no longer writable from inside.
