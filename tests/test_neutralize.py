@@ -19,6 +19,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from autograde.grading import neutralize
 from autograde.grading.neutralize import active_parts, inert_markdown, neutralize_cell
 
 INSTRUCTORS = "## Exercise 2\nUse [the course notes](https://example.org/notes)."
@@ -130,12 +131,14 @@ def test_images_keep_only_a_numeric_size():
     assert cell.execution_count == 3
 
 
-def test_rendered_markdown_with_more_than_formatting_is_flagged():
+def test_rendered_markdown_with_more_than_formatting_is_shown_as_code(monkeypatch):
     assert active_parts('<p><a href="javascript:alert(1)">x</a></p>') == ["a href='javascript:alert(1)'"]
     assert active_parts('<p><img src="x" /></p>') == ["img", "img src='x'"]
     assert active_parts('<h1 id="A">A<a class="anchor-link" href="#A">#</a></h1>') == []
-    # a learner's text that the renderer turned into more than formatting is shown as code
     assert inert_markdown("<b>x</b> [a](javascript:1)") == "&lt;b>x&lt;/b> [a]\u200b(javascript:1)"
+    # a link that got past the first rule (here: the rule switched off) is caught by the audit
+    monkeypatch.setattr(neutralize, "_INERT", "]")
+    assert inert_markdown("[a](javascript:1) `x`") == "```\n[a](javascript:1) `x`\n```"
 
 
 def test_no_dialog_and_no_remote_fetch_in_chromium(tmp_path):

@@ -179,4 +179,6 @@ def neutralize_cell(cell, instructors=frozenset()):
         new = nbformat.v4.new_markdown_cell(as_code(cell.get("source", "")), metadata=keep)
     if "id" in cell:
         new.id = cell.id
+    else:  # a notebook older than nbformat 4.5 has no cell ids
+        new.pop("id", None)
     return new
