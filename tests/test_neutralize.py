@@ -129,6 +129,10 @@ def test_images_keep_only_a_numeric_size():
     assert metas == [{}, {"image/png": {"width": 40}}]
     assert [o.get("name") for o in cell.outputs if o.output_type == "stream"] == ["stdout"]
     assert cell.execution_count == 3
+    tagged = new_code_cell("x", metadata={"tags": ["raises-exception"], "jupyter": {"x": 1}})
+    assert neutralize_cell(tagged).metadata == {"tags": ["raises-exception"]}
+    tagged.metadata.tags.append('x" onclick="alert(1)')
+    assert neutralize_cell(tagged).metadata == {}
 
 
 def test_rendered_markdown_with_more_than_formatting_is_shown_as_code(monkeypatch):
