@@ -6,7 +6,8 @@
 :func:`autograde.grading.sandbox.wrap`; the notebook's folder (the learner's submission) is
 its read-only working folder. The sandbox has no network, so the kernel talks ZMQ over IPC
 sockets in a private folder made for this kernel alone and bound into its sandbox (the
-connection file lives there too). The kernel's own stdout and stderr go nowhere: what it
+connection file lives there too). Every socket of the grader's kernel client refuses a ZMQ frame
+larger than ``MAX_MESSAGE_BYTES``. The kernel's own stdout and stderr go nowhere: what it
 prints reaches the grader only as Jupyter messages. With the instructor's explicit opt-out
 (``BPTT_UNSAFE_NO_SANDBOX=1``) it is Jupyter's ordinary kernel manager.
 """
@@ -17,9 +18,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 from . import sandbox
+
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # one ZMQ frame from the kernel; larger: the connection drops
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -47,6 +51,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         return sandbox.wrap(cmd, workdir, rw_dirs=[folder]), kw
 
     pre_start_kernel = _async_pre_start_kernel
+
+    def client(self, **kw):
+        """The grader's client: its sockets refuse a frame over ``MAX_MESSAGE_BYTES`` (nbclient
+        would read a whole message into the grader's memory before any output hook sees it)."""
+        kc = super().client(**kw)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)  # default of its new sockets
+        return kc
 
     def seal(self):
         """Once the kernel has made its sockets: its folder is no longer writable from inside.

@@ -10,6 +10,8 @@
   failure when the kernel dies; ``run_notebook = False`` is the scores-only mode.
 - :class:`TrustedGrades`: decides every test cell again outside the kernel
   (:mod:`autograde.grading.trusted`) and writes the verdicts into the notebook.
+- :class:`NeutralizeActiveContent` (:mod:`autograde.grading.neutralize`): nothing a learner
+  wrote or displayed is active in the feedback HTML or in Formgrader.
 - :class:`SafeClearHiddenTests` (feedback): nbgrader's ``ClearHiddenTests`` on test cells
   only, so hidden-test markers a learner typed cannot break anyone's feedback.
 
@@ -20,7 +22,6 @@ notebook runs, and kept in memory with their hash (:func:`instructor_notebook`).
 import copy
 import hashlib
 import json
-import re
 import secrets
 import time
 from pathlib import Path
@@ -32,7 +33,9 @@ from traitlets import Bool, Float, Integer
 
 from ..checks.summary import summarize
 from . import sandbox
-from .program import build_program, meta, source_of
+from .bounded import BoundedOutputs
+from .neutralize import SAFE_MIME, NeutralizeActiveContent  # noqa: F401 - named in nbgrader_config.py
+from .program import build_program, meta
 from .trusted import SETUP_SECONDS, grade_program
 
 SEED_FILE = ".bptt-hidden-seed"  # the course's secret seed for hidden cases (never released)
@@ -105,10 +108,11 @@ class _StopExecution(Exception):
     """Raised to stop running a learner's notebook in its kernel."""
 
 
-class GuardedExecute(Execute):
+class GuardedExecute(BoundedOutputs, Execute):
     """nbgrader's ``Execute`` for learner code: sandboxed kernel, bounded, never failing the run.
 
     The cells after a stop keep no outputs; :class:`TrustedGrades` decides every score.
+    What the kernel displays is bounded per cell and per notebook (:mod:`.bounded`).
     """
 
     run_notebook = Bool(True, help=(
@@ -218,43 +222,6 @@ class TrustedGrades(NbGraderPreprocessor):
                       ", ".join(f"{v.test.grade_id}={v.fraction:.2f}" for v in verdicts),
                       time.perf_counter() - t0)
         return nb, resources
-
-
-SAFE_MIME = ("text/plain", "image/png", "image/jpeg")  # what a graded notebook may display
-_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data)\s*:")
-
-
-class NeutralizeActiveContent(NbGraderPreprocessor):
-    """Nothing a learner wrote or printed runs in a browser: not in the feedback HTML, not in
-    Formgrader (which shows the autograded notebook at the instructor's Jupyter origin).
-
-    A markdown cell whose source is not, to the letter, one of the instructor's (a written
-    answer, a cell the learner added or edited) shows raw HTML as text (``<`` escaped), and its
-    ``javascript:``-style links are broken; attachments are dropped. Code cells keep only plain
-    text and PNG/JPEG figures of their outputs (no HTML, JavaScript, SVG or widget outputs,
-    which learner code can produce from any cell).
-    """
-
-    def preprocess(self, nb, resources):
-        self._instructors = {source_of(c) for c in instructor_notebook(self.config, resources)["cells"]
-                             if c.get("cell_type") == "markdown"}
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "markdown" and cell.source not in self._instructors:
-            cell.source = _SCHEME.sub(r"\1-blocked-", cell.source.replace("<", "&lt;"))
-            cell.pop("attachments", None)
-        elif cell.cell_type == "code":
-            kept = []
-            for out in cell.get("outputs", []):
-                if out.get("output_type") in ("display_data", "execute_result"):
-                    out["data"] = {k: v for k, v in out.get("data", {}).items() if k in SAFE_MIME}
-                    out.get("metadata", {}).pop("application/vnd.jupyter.widget-view+json", None)
-                    if not out["data"]:
-                        continue
-                kept.append(out)
-            cell.outputs = kept
-        return cell, resources
 
 
 class SafeClearHiddenTests(ClearHiddenTests):
