@@ -193,3 +193,18 @@ def test_learner_code_never_sees_the_autograded_folder(tmp_path, sandbox_ready):
     outputs = nb.cells[2].outputs
     assert "passed" in outputs[0]["text"] and len(outputs) == 1, outputs  # no AssertionError
     assert learner_folder(config, resources) == root / "submitted" / "s" / "bptt"
+
+
+def test_a_killed_worker_leaves_no_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from autograde.grading import workers
+
+    made, mkdtemp = [], tempfile.mkdtemp
+    monkeypatch.setattr(workers.tempfile, "mkdtemp",
+                        lambda **kw: made.append(mkdtemp(**kw)) or made[-1])
+    worker = workers.Worker(tmp_path, 0, tmp_path / "log")
+    with pytest.raises(workers.WorkerTimeout):  # still starting: stopped as a stalling student
+        worker.ask({"op": "ping", "student": "-"}, 0.01)
+    assert len(made) == 1 and Path(made[0]).name.startswith("bptt-worker0-")
+    assert not Path(made[0]).exists() and worker.proc is None
