@@ -125,8 +125,9 @@ def build_parser():
                    help="decide every score with the trusted step only, without running the "
                         "notebooks in a kernel (faster; feedback has each check's text, no figures)")
     p.add_argument("--student-seconds", type=float, default=600,
-                   help="wall-clock budget of one student's grading (default 600; an honest "
-                        "whole-course submission takes about a minute); past it: 0 with the reason")
+                   help="wall-clock budget of one student's intake, grading and feedback "
+                        "(default 600; an honest whole-course submission takes about a minute); "
+                        "grading past it: 0 with the reason")
     p.add_argument("--share", metavar="K/N",
                    help="grade only the K-th of N shares of the students (one machine's part; "
                         "join the parts with `bptt merge`)")

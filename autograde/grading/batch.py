@@ -14,7 +14,8 @@
 
 One student is one failure domain: their files are taken in one by one (:mod:`.intake`),
 their grading has a wall-clock budget, and their feedback is made after ``grades.csv`` is
-written, with errors caught.
+written, with errors caught. The budget covers everything done for the student: intake (in
+the worker), nbgrader's autograde, and their feedback, which gets what grading left of it.
 """
 
 import csv
@@ -28,12 +29,13 @@ from pathlib import Path
 
 from . import sandbox
 from .course import ASSIGNMENT, RELEASE, CourseError, make_course, run_nbgrader
-from .intake import STUDENT_ID, take_in
+from .intake import STUDENT_ID
 from .preprocessors import SEED_FILE, course_seed
 from .workers import Worker, WorkerError, WorkerTimeout
 
 MARKER = ".bptt-grade-folder"
-STUDENT_SECONDS = 600  # wall clock for one student's autograde, at most (honest: about 1 min)
+STUDENT_SECONDS = 600  # wall clock for one student's intake, autograde and feedback, at most
+# (honest whole course: about 1 min)
 
 
 def find_submissions(folder):
@@ -114,15 +116,19 @@ def _replace_tree(src, dst):
 
 
 def grade_student(dest, worker, student, notebooks, seconds=STUDENT_SECONDS):
-    """Grade one student in the worker's course folder; write ``results/<student>.json`` last."""
+    """Grade one student in the worker's course folder; write ``results/<student>.json`` last.
+
+    The worker takes the student's files in (intake) and grades them within ``seconds``.
+    """
     w = worker.course
-    shutil.rmtree(w / "submitted" / student, ignore_errors=True)
-    notes = take_in(w / RELEASE / ASSIGNMENT, notebooks, w / "submitted" / student / ASSIGNMENT)
     t0 = time.perf_counter()
     try:
-        reply = worker.ask({"op": "autograde", "student": student}, seconds)
+        reply = worker.ask({"op": "autograde", "student": student,
+                            "notebooks": str(Path(notebooks).absolute())}, seconds)
     except WorkerTimeout:  # stalling: 0 with the reason, never a hold-up for the class
         reply = {"ok": True, "cells": {}, "stopped": True}
+    notes = [str(n) for n in reply.get("notes", [])]
+    if reply.get("stopped"):
         notes.append(f"grading stopped after {seconds:.0f} s (the per-student budget): "
                      "0 points; ask your instructor")
     if not reply.get("ok"):
@@ -264,8 +270,12 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
         if need:
             out("==> feedback (nbgrader generate_feedback, one student at a time)")
 
-        def feedback(worker, s):
-            reply = worker.ask({"op": "feedback", "student": s}, student_seconds)
+        def feedback(worker, s):  # within what intake and grading left of the budget
+            left = student_seconds - results[s].get("seconds", 0.0)
+            if left < 1:
+                raise WorkerError(f"the per-student budget ({student_seconds:.0f} s) was used "
+                                  "up by grading")
+            reply = worker.ask({"op": "feedback", "student": s}, left)
             if not reply.get("ok"):
                 raise WorkerError("generate_feedback failed")
             _replace_tree(worker.course / "feedback" / s, dest / "feedback" / s)

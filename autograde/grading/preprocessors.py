@@ -64,6 +64,25 @@ def instructor_notebook(config, resources):
 SEED_BITS = 128  # far beyond a search of every seed (a 31-bit seed took 26 core-hours)
 
 
+def learner_folder(config, resources):
+    """The working folder of the learner's code: the student's submitted files, read-only.
+
+    Never nbgrader's output folder (``autograded/<student>/<assignment>/``), where it writes
+    the notebook being graded and keeps the notebooks graded before it with the instructor's
+    hidden tests restored: learner code must not read those. The submitted folder holds the
+    learner's own notebooks, so a later notebook still imports the functions of earlier ones.
+    """
+    info = resources.get("nbgrader") or {}
+    if not (info.get("student") and info.get("assignment")):  # not under nbgrader's converters
+        return Path(resources.get("metadata", {}).get("path") or ".")
+    course = _course(config)
+    folder = Path(course.format_path(course.submitted_directory, info["student"],
+                                     info["assignment"]))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the submitted folder {folder} is missing")
+    return folder
+
+
 def course_seed(root):
     """The course's secret seed for the graded cases, made once (``<root>/.bptt-hidden-seed``, 0600).
 
@@ -152,8 +171,12 @@ class GuardedExecute(BoundedOutputs, Execute):
         sandbox.require()  # refuse before any learner code runs, unless explicitly opted out
         self._started = time.monotonic()
         self._times = {"start": self._started}
+        run = dict(resources)  # the kernel's working folder: the learner's own files only
+        run["metadata"] = dict(resources.get("metadata") or {},
+                               path=str(learner_folder(self.config, resources)))
         try:
-            return super().preprocess(nb, resources, km=km)
+            nb, _ = super().preprocess(nb, run, km=km)
+            return nb, resources
         except Exception as exc:  # noqa: BLE001 - DeadKernelError, a timeout, a budget ...
             self.log.warning("the learner's kernel stopped (%s: %s); the trusted grading step "
                              "decides the scores", type(exc).__name__, str(exc)[:200])
@@ -214,7 +237,7 @@ class TrustedGrades(NbGraderPreprocessor):
         seed = self.hidden_seed
         if seed is None:
             seed = course_seed(_course(self.config).root)
-        workdir = Path(resources.get("metadata", {}).get("path") or ".")
+        workdir = learner_folder(self.config, resources)
         t0 = time.perf_counter()
         verdicts = grade_notebook(instructor_notebook(self.config, resources), nb, workdir, seed,
                                   sandboxed, self.setup_seconds)

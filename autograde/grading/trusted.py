@@ -76,8 +76,10 @@ class LearnerProcess:
     def stopped_by(self):
         """Why the process ended, in words, or ``""``."""
         code = self.proc.poll()
-        if code is None or code == 0:
+        if code is None:
             return ""
+        if code == 0:
+            return "ended by itself (exit status 0)"
         if code < 0:
             return f"was stopped by signal {-code} ({signal.Signals(-code).name})"
         return f"exited with status {code}"
@@ -123,8 +125,17 @@ def call_request(case, function):
     return header, arrays
 
 
+class BadReply(ValueError):
+    """A reply the learner's process cannot have made by returning a value (said in words)."""
+
+
 def decode_value(node, arrays, depth=0):
-    """Rebuild a returned value from its JSON tree (only None, arrays, scalars, lists, tuples)."""
+    """Rebuild a returned value from its JSON tree (only None, arrays, scalars, lists, tuples).
+
+    Every array of the frame is handed out at most once (taken out of ``arrays``): a tree
+    naming one array many times would make the judge stack copies of it, far more memory
+    than the frame's bounded data. So a value costs at most the data that was sent.
+    """
     if not isinstance(node, dict) or depth > 5:
         raise ValueError("bad node")
     kind = node.get("kind")
@@ -144,7 +155,10 @@ def decode_value(node, arrays, depth=0):
             return type("array_too_large", (), {"__module__": "learner"})()
         return np.broadcast_to(np.float64(0.0), shape)  # no memory behind it
     if kind in ("ndarray", "npscalar", "pyscalar"):
-        arr = arrays[str(node["key"])]
+        key = str(node.get("key"))
+        if key not in arrays:
+            raise BadReply("it names an array that was not sent, or the same array twice")
+        arr = arrays.pop(key)
         if kind == "npscalar":
             return arr[()]
         if kind == "pyscalar":
@@ -167,6 +181,8 @@ def outcome_of(reply, arrays, elapsed, limit):
             printed=str(reply.get("printed", ""))[:2000],
             warned=[str(w)[:300] for w in list(reply.get("warned", []))[:5]],
             modified=[str(m)[:40] for m in list(reply.get("modified", []))[:10]])
+    except BadReply as exc:
+        outcome = Outcome(error=f"its result could not be read: {exc}")
     except Exception as exc:  # noqa: BLE001 - anything unreadable fails the case
         outcome = Outcome(error=f"its result could not be read ({type(exc).__name__})")
     outcome.elapsed = elapsed
@@ -196,6 +212,8 @@ class _Session:
         for index, (times, why) in self.failed.items():
             if index < upto and times >= MAX_TIMEOUTS:
                 return why
+        if self.proc is not None and self.proc.proc.poll() is not None:
+            self.stop()  # it ended after its last reply (os._exit in a thread, ...): start afresh
         if self.proc is None:
             self.proc, self.ran = LearnerProcess(self.workdir, self.sandboxed), 0
         deadline = time.monotonic() + self.setup_seconds

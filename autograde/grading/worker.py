@@ -4,7 +4,10 @@
 course folder and gradebook (nbgrader's ``autograde`` is serial, nbgrader #174), and sends it
 one JSON request per line on stdin; it answers one JSON line per request on stdout:
 
-- ``{"op": "autograde", "student": S}`` -> ``{"ok", "cells": {"<nb>:<grade_id>": [score, max]}, "log"}``
+- ``{"op": "autograde", "student": S, "notebooks": FOLDER}`` -> ``{"ok", "cells":
+  {"<nb>:<grade_id>": [score, max]}, "notes", "log"}``: takes the student's notebooks in from
+  ``FOLDER`` (:mod:`autograde.grading.intake`, here, so that it counts in the student's budget),
+  then runs nbgrader's autograde
 - ``{"op": "feedback", "student": S}`` -> ``{"ok", "log"}``
 - ``{"op": "ping", "student": "-"}`` -> ``{"ok": true}`` (started and ready)
 
@@ -52,6 +55,20 @@ def student_cells(course, student):
     return cells
 
 
+def take_in_student(course, student, notebooks):
+    """The student's notebooks into ``submitted/<student>/bptt/``; the intake's notes."""
+    import shutil
+
+    from .course import RELEASE
+    from .intake import take_in
+
+    if notebooks is None:  # already in place
+        return []
+    submitted = Path(course) / "submitted" / student
+    shutil.rmtree(submitted, ignore_errors=True)
+    return take_in(Path(course) / RELEASE / ASSIGNMENT, notebooks, submitted / ASSIGNMENT)
+
+
 def main(course):
     course = Path(course).resolve()
     os.chdir(course)
@@ -64,8 +81,10 @@ def main(course):
         if req["op"] == "ping":  # started and ready
             reply = {"ok": True}
         elif req["op"] == "autograde":
+            notes = take_in_student(course, student, req.get("notebooks"))
             r = api.autograde(ASSIGNMENT, student, force=True, create=True)
-            reply = {"ok": bool(r.get("success")), "log": r.get("log", "")[-20000:]}
+            reply = {"ok": bool(r.get("success")), "log": r.get("log", "")[-20000:],
+                     "notes": notes}
             if reply["ok"]:
                 reply["cells"] = student_cells(course, student)
         else:

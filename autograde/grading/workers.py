@@ -2,16 +2,20 @@
 
 A request that gets no answer within its budget kills the worker's whole process group (its
 sandboxes die with it: bubblewrap's ``--die-with-parent``) and starts a fresh worker, so one
-stalling student costs that student's grade only.
+stalling student costs that student's grade only. Each worker process has a temporary folder
+of its own (``TMPDIR``: its kernels' socket folders, nbgrader's temporary files), removed when
+the worker ends or is killed, so a killed worker leaves nothing behind in ``/tmp``.
 """
 
 import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from . import sandbox
@@ -21,6 +25,16 @@ from .course import keep_out_of_home
 # on one machine (the test suite's parallel workers) each need their own range: the
 # sandbox's process limit counts every process of a uid.
 FIRST_UID = int(os.environ.get("BPTT_FIRST_WORKER_UID", "61000"))
+
+
+def remove_tree(path):
+    """``rm -rf path``, also through folders made read-only (a kernel's sealed socket folder)."""
+    def writable_again(func, name, _exc):
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(name), 0o700)
+            func(name)
+
+    shutil.rmtree(path, onerror=writable_again)
 
 
 class WorkerError(Exception):
@@ -36,13 +50,16 @@ class Worker:
 
     def __init__(self, course, index, log):
         self.course, self.index, self.log = course, index, log
-        self.proc = None
+        self.proc, self.tmp = None, None
 
     def _start(self):
         env = keep_out_of_home(dict(os.environ))
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
         env[sandbox.UID_ENV] = str(FIRST_UID + self.index)  # workers never share a uid
+        self._remove_tmp()
+        self.tmp = tempfile.mkdtemp(prefix=f"bptt-worker{self.index}-")
+        env["TMPDIR"] = self.tmp
         with open(self.log, "a", encoding="utf-8") as fh:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "autograde.grading.worker", str(self.course)],
@@ -85,10 +102,17 @@ class Worker:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             self.proc = None
+        self._remove_tmp()
+
+    def _remove_tmp(self):
+        if self.tmp is not None:
+            remove_tree(self.tmp)
+            self.tmp = None
 
     def close(self):
         """Let the worker finish (end of its input), or stop it after 5 s."""
         if self.proc is None:
+            self._remove_tmp()
             return
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
@@ -97,3 +121,4 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.kill()
         self.proc = None
+        self._remove_tmp()
