@@ -13,6 +13,8 @@ key moments are written to the module's temporary folder (its path is printed).
 import os
 import re
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 from browser_lab import (
@@ -193,6 +195,9 @@ def test_notebook_05_uses_it_and_shows_the_explorer(lab, page):
 def test_notebook_05_reopened_shows_the_saved_explorer(lab, page):
     # Saved, kernel shut down, closed and opened again, as after a break: the explorer's saved
     # state (the course's JupyterLab setting saveState) is shown, not "model not found".
+    setting = Path(sys.prefix) / "share/jupyter/lab/settings/overrides.d/bptt-course.json"
+    assert setting.is_file(), (f"{setting} is missing: the course's environment is installed by "
+                               "scripts/_env.sh, or from a wheel (pip install -e skips data files)")
     page.keyboard.press("Control+s")
     page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')")
     menu(page, "Kernel", "Shut Down Kernel")
