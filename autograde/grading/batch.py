@@ -23,6 +23,7 @@ import json
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -107,12 +108,21 @@ def prepare(root, dest, workers, log, scores_only=False, config="", seed=None):
 
 
 def _replace_tree(src, dst):
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    if src.is_dir():
-        shutil.copytree(src, tmp, symlinks=True)
+    """Replace folder ``dst`` with a copy of ``src`` (nothing when ``src`` is missing).
+
+    The copy is made in a fresh folder of its own (``mkdtemp``), never under a name derived from
+    ``dst``: another student's folder may well be called ``<dst>.tmp``.
+    """
+    if not src.is_dir():
+        return
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".replacing-", dir=dst.parent))
+    try:
+        shutil.copytree(src, scratch / "tree", symlinks=True)
         shutil.rmtree(dst, ignore_errors=True)
-        os.replace(tmp, dst)
+        os.replace(scratch / "tree", dst)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def grade_student(dest, worker, student, notebooks, seconds=STUDENT_SECONDS):

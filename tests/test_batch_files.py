@@ -1,0 +1,26 @@
+"""`bptt grade` replaces a student's output folders without touching anyone else's."""
+
+from autograde.grading.batch import _replace_tree
+
+
+def test_a_student_called_like_a_scratch_folder_keeps_their_files(tmp_path):
+    # Re-attack a2: grading "alice" again once used "alice.tmp" as its scratch folder and
+    # deleted it first, although it may be another student's folder.
+    out = tmp_path / "autograded"
+    (out / "alice.tmp").mkdir(parents=True)
+    (out / "alice.tmp" / "02.ipynb").write_text("alice.tmp's graded notebook")
+    new = tmp_path / "worker" / "alice"
+    new.mkdir(parents=True)
+    (new / "02.ipynb").write_text("alice, graded again")
+    _replace_tree(new, out / "alice")
+    _replace_tree(new, out / "alice")  # a rerun replaces it again
+    assert (out / "alice.tmp" / "02.ipynb").read_text() == "alice.tmp's graded notebook"
+    assert (out / "alice" / "02.ipynb").read_text() == "alice, graded again"
+    assert sorted(p.name for p in out.iterdir()) == ["alice", "alice.tmp"]  # no scratch left
+
+
+def test_a_missing_source_changes_nothing(tmp_path):
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "kept").write_text("x")
+    _replace_tree(tmp_path / "missing", tmp_path / "dst")
+    assert (tmp_path / "dst" / "kept").read_text() == "x"
