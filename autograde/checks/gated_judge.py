@@ -12,8 +12,7 @@ from bptt_helpers.numgrad import TOLERANCE
 
 from . import judge as _judge
 from .gated_hints import hints_for, rejection_hints
-from .layer_judge import compare, wrong_step_and_row
-from .normalize import Rejected
+from .layer_judge import compare_answer, wrong_step_and_row
 
 GATES = {"lstm_step_backward": "ifgo", "lstm_backward": "ifgo", "gru_step_backward": "rzn"}
 GATE_NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g",
@@ -69,21 +68,10 @@ def _rows(a, n):
 
 def judge_gated(case, outcome):
     """``(passed, lines)`` for a case of a gated-cell check (the registry's property judge)."""
-    if outcome.timed_out or outcome.error or outcome.modified:
-        return _judge.judge(case, outcome, None)
-    try:
-        answer = _judge.normalise_outputs(case, outcome.value)
-    except Rejected as why:
-        return False, [str(why)] + [f"hint: {h}" for h in rejection_hints(case, str(why))]
-    except Exception as exc:  # an odd returned object
-        return False, [f"the returned value could not be read ({type(exc).__name__}: {exc})"]
-    errors = compare(case, answer)
-    wrong = [name for name, err in errors.items() if not err < TOLERANCE]  # NaN fails too
-    if not wrong:
-        return True, []
-    lines = [f"{name}: relative error {errors[name]:.1e} (passes below {TOLERANCE:.0e})"
-             if np.isfinite(errors[name]) else f"{name}: its error is not a finite number"
-             for name in wrong]
+    passed, lines, answer, wrong = compare_answer(case, outcome, _judge.normalise_outputs,
+                                                  rejection_hints)
+    if answer is None:
+        return passed, lines
     if case.info.get("directions"):
         lines.append("(this large case compares your gradients along random directions with "
                      "directional derivatives; the smaller cases show which step, row and gate "

@@ -112,23 +112,40 @@ def wrong_step_and_row(a, n, T):
     return None
 
 
-def judge_layer(case, outcome):
-    """``(passed, lines)`` for a case of a layer check (the registry's property judge)."""
+def compare_answer(case, outcome, unpack, rejection_hints):
+    """What the judges of notebooks 7 and 9 do first: ``(passed, lines, answer, wrong)``.
+
+    ``answer`` is ``None`` when the case is decided already and ``(passed, lines)`` is its
+    verdict: a timeout, an exception, an input changed in place, a returned value that cannot
+    be read (``unpack`` raises), or every error a finite number below the tolerance. Otherwise
+    ``passed`` is False, ``wrong`` names the tensors whose error is not below it (NaN is not),
+    and ``lines`` says each one's error.
+    """
     if outcome.timed_out or outcome.error or outcome.modified:
-        return _judge.judge(case, outcome, None)
+        return (*_judge.judge(case, outcome, None), None, [])
     try:
         answer = unpack(case, outcome.value)
     except Rejected as why:
-        return False, [str(why)] + [f"hint: {h}" for h in hint_for_rejection(case, str(why))]
+        hints = [f"hint: {h}" for h in rejection_hints(case, str(why))]
+        return False, [str(why), *hints], None, []
     except Exception as exc:  # an odd returned object
-        return False, [f"the returned value could not be read ({type(exc).__name__}: {exc})"]
+        return False, [f"the returned value could not be read ({type(exc).__name__}: {exc})"], \
+            None, []
     errors = compare(case, answer)
     wrong = [name for name, err in errors.items() if not err < TOLERANCE]  # NaN fails too
     if not wrong:
-        return True, []
+        return True, [], None, []
     lines = [f"{name}: relative error {errors[name]:.1e} (passes below {TOLERANCE:.0e})"
              if np.isfinite(errors[name]) else f"{name}: its error is not a finite number"
              for name in wrong]
+    return False, lines, answer, wrong
+
+
+def judge_layer(case, outcome):
+    """``(passed, lines)`` for a case of a layer check (the registry's property judge)."""
+    passed, lines, answer, wrong = compare_answer(case, outcome, unpack, hint_for_rejection)
+    if answer is None:
+        return passed, lines
     where = None
     if case.info.get("directions"):
         lines.append("(this large case compares your gradients along random directions with "
