@@ -10,7 +10,6 @@ work the feedback a learner sees and the score the instructor records agree.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .checks import cases as _cases
 from .checks import clipping as _clipping
@@ -21,6 +20,7 @@ from .checks import truncated as _truncated
 from .checks.gated_judge import judge_gated as _judge_gated
 from .checks.judge import judge as _judge
 from .checks.judge import run_check
+from .checks.memo import built
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,13 @@ class Graded:
         return _judge(case, outcome, self.hint_fn)
 
     def check(self, fn, *, hidden=False, seed=0):
-        """What ``check_<function>(fn, hidden=hidden, seed=seed)`` does, in this process."""
-        return run_check(self.title, fn, self.cases(hidden, seed), self.hint_fn,
+        """What ``check_<function>(fn, hidden=hidden, seed=seed)`` does, in this process.
+
+        The cases are built once per process (:func:`cached_cases`): a learner who runs a
+        test cell again waits only for their own function. The function is called on
+        read-only copies of the inputs, so nothing it does changes a later check's cases.
+        """
+        return run_check(self.title, fn, cached_cases(self.function, hidden, seed), self.hint_fn,
                          judge_fn=self.judge_fn)
 
 
@@ -84,10 +89,10 @@ GRADED = {g.function: g for g in [
 ]}
 
 
-@lru_cache(maxsize=64)
 def cached_cases(function, hidden, seed):
-    """The cases of ``function`` built once per process (a batch grades many learners).
+    """The cases of ``function`` built once per process (a batch grades many learners), the
+    same tuple the in-kernel check of this process uses (:func:`autograde.checks.memo.built`).
 
     The judges keep hint candidates in ``case.info``, which only speeds up later judging.
     """
-    return tuple(GRADED[function].cases(hidden, seed))
+    return built(GRADED[function].build, hidden, seed)

@@ -1,4 +1,4 @@
-"""The hostile class: every attack on grading, in ONE `bptt grade` batch (2 workers).
+"""The hostile class: every attack on grading, in ONE `bptt grade` batch (4 workers on 2 cores).
 
 The course is a throw-away one (a course root with ``nbgrader_config.py`` and one light
 notebook, ``solutions/bptt/02_light.ipynb``: the set-up, answer and test cells of notebook 2,
@@ -44,6 +44,9 @@ NB = "02_light"
 CONFIG = "\n".join(["c.Execute.timeout = 6", "c.GuardedExecute.notebook_seconds = 15",
                     "c.TrustedGrades.setup_seconds = 10"])
 STUDENT_SECONDS = 150
+# More workers than cores: most attacks wait (on time limits, sleeping cells), so the batch takes
+# about as long as its slowest student rather than the sum of the waits over two workers.
+WORKERS = 4
 STALL = 5.5  # seconds each added cell of noise_stalls sleeps: just under the cell timeout
 CANARY_VAR = "BPTT_HOSTILE_CANARY"
 MAX_RSS_MIB = 1024
@@ -198,18 +201,19 @@ def batch(tmp_path_factory, request):
     course, subs = build_class(tmp)
     canary = f"canary-{secrets.token_hex(12)}"
     # uids of this batch alone (others' batches on the same machine use 61000 and up)
-    first_uid = 62000 + 2 * (os.getpid() % 1500)
+    first_uid = 62000 + WORKERS * (os.getpid() % (3000 // WORKERS))
+    uids = tuple(first_uid + k for k in range(WORKERS))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(workers, "FIRST_UID", first_uid)
         mp.setenv(CANARY_VAR, canary)  # the workers inherit the grader's environment
         lines = []
         t1 = time.perf_counter()
-        results, failures = grade_batch(course, subs, tmp / "out", workers=2, config=CONFIG,
+        results, failures = grade_batch(course, subs, tmp / "out", workers=WORKERS, config=CONFIG,
                                         out=lines.append, student_seconds=STUDENT_SECONDS)
         t2 = time.perf_counter()
-        left = batch_processes({first_uid, first_uid + 1}, str(tmp))
+        left = batch_processes(set(uids), str(tmp))
         yield {"results": results, "failures": failures, "out": tmp / "out", "course": course,
-               "subs": subs, "log": lines, "canary": canary, "uids": (first_uid, first_uid + 1),
+               "subs": subs, "log": lines, "canary": canary, "uids": uids,
                "left": left, "tmp": tmp}
     report = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -294,7 +298,7 @@ def test_the_secret_seed_defeats_a_hidden_case_lookup(batch):
 def test_no_process_of_the_batch_is_left_running(batch):
     assert batch["left"] == [], batch["left"]  # daemons, sleepers, kernels, bwrap, workers
     text = feedback(batch, "daemons")
-    assert re.search(rf"daemon started by uid ({batch['uids'][0]}|{batch['uids'][1]})", text)
+    assert re.search(rf"daemon started by uid ({'|'.join(map(str, batch['uids']))})", text)
     for path in [*batch["out"].rglob("*.ipynb"), *batch["subs"].rglob("*.ipynb")]:
         if path.is_file() and not path.is_symlink():
             assert not path.read_bytes().endswith(b"garbage"), path
@@ -308,7 +312,7 @@ def test_the_grader_stays_under_1_gib(batch):
 def test_the_graders_environment_leaks_nowhere(batch):
     text = feedback(batch, "prints_environment")
     assert "ENVIRONMENT:" in text and "BPTT_GRADING=1" in text  # the printing reached feedback
-    assert re.search(rf"uid={batch['uids'][0]}|uid={batch['uids'][1]}", text)  # as error text
+    assert re.search(rf"uid=({'|'.join(map(str, batch['uids']))})", text)  # as error text
     canary = batch["canary"].encode()
     assert canary not in "\n".join(batch["log"]).encode()
     for path in batch["out"].rglob("*"):
@@ -320,7 +324,7 @@ def test_the_instructors_files_are_out_of_reach(batch):
     assert "found: []; wrote: []" in feedback(batch, "reads_instructor")
     original = (batch["course"] / "solutions" / "bptt" / f"{NB}.ipynb").read_bytes()
     out = batch["out"]
-    copies = [out / "course", out / "workers" / "0", out / "workers" / "1"]
+    copies = [out / "course", *(out / "workers" / str(k) for k in range(WORKERS))]
     for folder in copies:
         assert (folder / "solutions" / "bptt" / f"{NB}.ipynb").read_bytes() == original, folder
     seeds = {(folder / ".bptt-hidden-seed").read_text() for folder in copies}

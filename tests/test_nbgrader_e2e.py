@@ -180,6 +180,8 @@ def test_tagged_failing_visible_test_scores_zero(demo):
             assert "raises-exception" in cell.metadata.get("tags", []), gid
             assert demo["grades"]["untouched"][(nb_path.stem, gid)][0] == 0.0, gid
             assert any(o.output_type == "error" for o in cell.outputs), f"{gid}: the failure shows"
-            later = [c for c in cells[i + 1:] if c.cell_type == "code"]
+            later = [c for c in cells[i + 1:] if c.cell_type == "code"  # test cells are decided
+                     and not (grade_id(c) or "").startswith(("test_", "hidden_"))]  # outside
             assert all(c.execution_count is not None for c in later[:1]), f"{gid}: Run All went on"
+            assert cell.execution_count is None, f"{gid}: the kernel does not run test cells"
     assert seen >= 7

@@ -1,4 +1,5 @@
-"""`bptt check`: the self-check runs notebooks in a real kernel with visible and hidden cases."""
+"""`bptt check`: the self-check decides exercises as grading does (the default), or runs every cell
+in a real kernel (`--all-cells`), with visible and hidden cases either way."""
 
 import io
 import json
@@ -52,15 +53,15 @@ def tiny_notebook(path, *extra_cells, answer="return W * activator.backward(stat
     return path
 
 
-# Notebooks 1, 6 and 8 have no graded function (6 and 8 train for a while at the keyboard): they
-# run under grading (small fixed sweeps and training) in their own test below, which proves they
-# run to the end; the full-size runs are what a learner waits for, not what `bptt check` checks.
+# Notebooks 1, 6 and 8 have no graded function (6 and 8 train for a while at the keyboard): every
+# cell of theirs runs under grading (small fixed sweeps and training) in its own test below, which
+# proves they run to the end; the full-size runs are what a learner waits for.
 LONG_RUNS = {"01_model_and_gradients.ipynb", "06_training.ipynb", "08_char_language_model.ipynb"}
 
 
 @needs_notebooks
 def test_solutions_pass(tmp_path):
-    paths = [p for p in source_notebooks(ROOT) if p.name not in LONG_RUNS]
+    paths = source_notebooks(ROOT)
     proc = bptt("check", *paths)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     functions = [grade_id(c)[len("answer_"):] for p in paths
@@ -69,8 +70,12 @@ def test_solutions_pass(tmp_path):
     assert functions
     for fn in functions:
         assert f"PASS  {fn} (hidden score: 100%)" in proc.stdout, fn
+    for name in LONG_RUNS:
+        assert f"{name}: no autograded exercise here; its set-up and answer cells ran" \
+            in proc.stdout
     assert "FAIL" not in proc.stdout and "Traceback" not in proc.stderr
-    assert "test_" in proc.stderr, "progress names the cell being run"
+    assert "hidden cases of calc_delta" in proc.stderr, "progress names the check being run"
+    assert "--all-cells" in proc.stdout, "the quick check says what it did not run"
 
 
 @needs_notebooks
@@ -81,7 +86,7 @@ def test_long_notebooks_run_cheaply_under_grading(name):
         pytest.skip(f"no {name} yet")
     env = dict(os.environ, BPTT_GRADING="1")  # what the grading sandbox sets
     start = time.perf_counter()
-    proc = bptt("check", path, env=env)
+    proc = bptt("check", "--all-cells", path, env=env)
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "raised" not in proc.stdout
@@ -104,7 +109,8 @@ def test_a_mistake_fails_with_its_feedback(tmp_path):
     assert "hidden: calc_delta:" in proc.stdout  # the hidden cases ran too
 
 
-def test_hidden_cases_run_after_the_notebook(tmp_path):
+@pytest.mark.parametrize("mode", ["quick", "--all-cells"])
+def test_hidden_cases_catch_what_the_visible_ones_miss(tmp_path, mode):
     # Right on the visible cases, wrong for H = 6, a size only the hidden cases use: the hidden
     # cases (stripped from the student notebooks) must catch it.
     answer = "return W if W.shape[0] == 6 else W * activator.backward(state)"
@@ -114,10 +120,43 @@ def test_hidden_cases_run_after_the_notebook(tmp_path):
         visible = check_step_jacobian(ns["step_jacobian"])
         hidden = check_step_jacobian(ns["step_jacobian"], hidden=True)
     assert visible == 1.0 and hidden < 1.0, "the premise of this test"
-    proc = bptt("check", tiny_notebook(tmp_path / "nb.ipynb", answer=answer))
+    path = tiny_notebook(tmp_path / "nb.ipynb", answer=answer)
+    proc = bptt("check", *([mode] if mode != "quick" else []), path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"FAIL  step_jacobian (hidden score: {hidden:.0%})" in proc.stdout
     assert "FAIL case" in proc.stdout  # the hidden check's feedback names the failing cases
+
+
+def test_the_quick_check_runs_no_demonstration(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb", new_markdown_cell("## 3. Something to run"),
+                         new_code_cell("raise RuntimeError('boom')"))
+    proc = bptt("check", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "nb.ipynb: all exercises passed" in proc.stdout and "boom" not in proc.stdout
+    assert "--all-cells" in proc.stdout
+
+
+def test_the_quick_check_reports_an_answer_cell_that_fails(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source += "\nundefined_name + 1"  # the cell itself raises, after the def
+    nbformat.write(nb, path)
+    proc = bptt("check", path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("error in answer_step_jacobian: NameError: name 'undefined_name' is not defined"
+            in proc.stdout)
+
+
+def test_the_quick_check_stops_an_endless_loop_outside_the_function(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source += "\nwhile True:\n    pass"
+    nbformat.write(nb, path)
+    proc = bptt("check", path, "--timeout", "5")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout
+    assert "error in answer_step_jacobian: did not finish running the set-up and answer cells " \
+        "within 5 s (is there an endless loop outside your function?)" in proc.stdout
 
 
 def test_crashing_cell_and_endless_loop_are_reported(tmp_path):
@@ -125,7 +164,7 @@ def test_crashing_cell_and_endless_loop_are_reported(tmp_path):
                          new_code_cell("raise RuntimeError('boom')"),
                          new_code_cell("while True:\n    pass"),
                          new_code_cell("print('the kernel still runs')"))
-    proc = bptt("check", path, "--timeout", "10")  # set-up imports need a few seconds
+    proc = bptt("check", "--all-cells", path, "--timeout", "10")  # set-up imports take seconds
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
     assert "RuntimeError: boom" in proc.stdout
@@ -138,7 +177,7 @@ def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
     stubborn = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
                 "    except KeyboardInterrupt:\n        pass")
     path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(stubborn))
-    proc = bptt("check", path, "--timeout", "10")
+    proc = bptt("check", "--all-cells", path, "--timeout", "10")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "PASS  step_jacobian" not in proc.stdout  # its hidden cases never ran
     assert "stopped: the kernel stopped answering" in proc.stdout
@@ -197,7 +236,8 @@ def test_the_console_script_reports_errors_the_same_way(tmp_path):
     assert proc.stderr.strip() == f"bptt check: {tmp_path / 'missing.ipynb'}: no such file"
 
 
-def test_nothing_is_written_to_the_home_folder(tmp_path):
+@pytest.mark.parametrize("mode", ["quick", "--all-cells"])
+def test_nothing_is_written_to_the_home_folder(tmp_path, mode):
     home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     tmp.mkdir()
@@ -207,10 +247,15 @@ def test_nothing_is_written_to_the_home_folder(tmp_path):
                XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".local/share"))
     path = tiny_notebook(tmp_path / "nb.ipynb",
                          new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])"))
-    proc = bptt("check", path, env=env)
+    nb = nbformat.read(path, as_version=4)  # the quick check runs set-up cells: one plots
+    nb.cells[1].source += "\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])"
+    nbformat.write(nb, path)
+    proc = bptt("check", *([mode] if mode != "quick" else []), path, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list(home.rglob("*")) == [], "files appeared in the home folder"
     assert any(p.name.startswith("bptt-course-") for p in tmp.iterdir())
+    if mode == "quick":  # the learner process's own home and temporary folder are gone
+        assert not any(p.name.startswith("bptt-learner-") for p in tmp.iterdir())
 
 
 def bonus_notebook(path, answer):
@@ -242,7 +287,7 @@ def test_an_attempted_bonus_that_fails_is_a_failure(tmp_path):
 def test_errors_name_the_heading_and_first_line_a_learner_sees(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb", new_markdown_cell("## 3. Something to run"),
                          new_code_cell("x = 1\nraise RuntimeError('boom')"))
-    proc = bptt("check", path)
+    proc = bptt("check", "--all-cells", path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ('error in a code cell under "3. Something to run", starting "x = 1": '
             "RuntimeError: boom") in proc.stdout

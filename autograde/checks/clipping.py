@@ -27,6 +27,7 @@ from bptt_helpers.numgrad import safe_norm
 from .cases import Case, Output
 from .hints import _close, generic
 from .judge import judge, run_check
+from .memo import built
 from .normalize import Rejected, to_array
 
 PROP_TOL = 1e-10  # relative precision of every property
@@ -258,7 +259,7 @@ def hints_clip_grad_norm(case, outs):
 
 def check_clip_grad_norm(fn, *, hidden=False, seed=0):
     """Check ``clip_grad_norm(grads, max_norm) -> list of arrays``; return the fraction passed."""
-    return run_property_check("clip_grad_norm", fn, clip_grad_norm_cases(hidden, seed),
+    return run_property_check("clip_grad_norm", fn, built(clip_grad_norm_cases, hidden, seed),
                               judge_clip_grad_norm)
 
 
@@ -329,7 +330,7 @@ def hints_clip_grad_value(case, outs):
 
 def check_clip_grad_value(fn, *, hidden=False, seed=0):
     """Check ``clip_grad_value(grads, clip_value) -> list of arrays``; return the fraction passed."""
-    return run_property_check("clip_grad_value", fn, clip_grad_value_cases(hidden, seed),
+    return run_property_check("clip_grad_value", fn, built(clip_grad_value_cases, hidden, seed),
                               judge_clip_grad_value)
 
 

@@ -33,6 +33,7 @@ from .gated_model import (
     step_model,
 )
 from .judge import run_check
+from .memo import built
 
 # (N, D, H, nonzero h_prev and c_prev, saturated gates)
 STEP_VISIBLE = [(1, 3, 2, True, False), (2, 3, 4, True, False), (3, 2, 3, False, False),
@@ -171,17 +172,17 @@ def gru_step_backward_cases(hidden=False, seed=0):
 
 def check_lstm_step_backward(fn, *, hidden=False, seed=0):
     """Check ``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)``."""
-    return run_check("lstm_step_backward", fn, lstm_step_backward_cases(hidden, seed), None,
+    return run_check("lstm_step_backward", fn, built(lstm_step_backward_cases, hidden, seed), None,
                      judge_fn=judge_gated)
 
 
 def check_lstm_backward(fn, *, hidden=False, seed=0):
     """Check ``lstm_backward(dhs, cache) -> (dxs, dh0, dc0, dU, dW, db)``."""
-    return run_check("lstm_backward", fn, lstm_backward_cases(hidden, seed), None,
+    return run_check("lstm_backward", fn, built(lstm_backward_cases, hidden, seed), None,
                      judge_fn=judge_gated)
 
 
 def check_gru_step_backward(fn, *, hidden=False, seed=0):
     """Check ``gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` (bonus)."""
-    return run_check("gru_step_backward", fn, gru_step_backward_cases(hidden, seed), None,
+    return run_check("gru_step_backward", fn, built(gru_step_backward_cases, hidden, seed), None,
                      judge_fn=judge_gated)

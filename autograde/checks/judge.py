@@ -16,6 +16,7 @@ from bptt_helpers.numgrad import TOLERANCE, rel_error
 
 from . import cases as _cases
 from . import hints as _hints
+from .memo import built
 from .normalize import Rejected, to_array
 from .probes import judge_probes
 from .safe_call import call_safely
@@ -348,19 +349,19 @@ def _print_side_effects(outcomes, show_printed=True):
 
 def check_step_jacobian(fn, *, hidden=False, seed=0):
     """Check ``step_jacobian(W, state, activator) -> (H, H)``; return the fraction of cases passed."""
-    return run_check("step_jacobian", fn, _cases.step_jacobian_cases(hidden, seed),
+    return run_check("step_jacobian", fn, built(_cases.step_jacobian_cases, hidden, seed),
                      _hints.hints_step_jacobian)
 
 
 def check_calc_delta(fn, *, hidden=False, seed=0):
     """Check ``calc_delta(sensitivity, states, W, activator) -> deltas (T+1, H)``."""
-    return run_check("calc_delta", fn, _cases.calc_delta_cases(hidden, seed),
+    return run_check("calc_delta", fn, built(_cases.calc_delta_cases, hidden, seed),
                      _hints.hints_calc_delta)
 
 
 def check_calc_gradient(fn, *, hidden=False, seed=0):
     """Check ``calc_gradient(deltas, states, xs) -> (dU, dW)``."""
-    return run_check("calc_gradient", fn, _cases.calc_gradient_cases(hidden, seed),
+    return run_check("calc_gradient", fn, built(_cases.calc_gradient_cases, hidden, seed),
                      _hints.hints_calc_gradient)
 
 

@@ -37,6 +37,7 @@ from .layer_model import (
     layer_gradient,
     stack_loss,
 )
+from .memo import built
 
 
 def _label(N, T, D, H, act, m, dstates=None, large=False):
@@ -183,17 +184,17 @@ def rnn_stack_backward_cases(hidden=False, seed=0):
 
 def check_rnn_layer_forward(fn, *, hidden=False, seed=0):
     """Check ``rnn_layer_forward(xs, s0, U, W, b, activator) -> (states, cache)``."""
-    return run_check("rnn_layer_forward", fn, rnn_layer_forward_cases(hidden, seed), None,
+    return run_check("rnn_layer_forward", fn, built(rnn_layer_forward_cases, hidden, seed), None,
                      judge_fn=judge_layer)
 
 
 def check_rnn_layer_backward(fn, *, hidden=False, seed=0):
     """Check ``rnn_layer_backward(dstates, cache) -> (dxs, ds0, dU, dW, db)``."""
-    return run_check("rnn_layer_backward", fn, rnn_layer_backward_cases(hidden, seed),
+    return run_check("rnn_layer_backward", fn, built(rnn_layer_backward_cases, hidden, seed),
                      None, judge_fn=judge_layer)
 
 
 def check_rnn_stack_backward(fn, *, hidden=False, seed=0):
     """Check ``rnn_stack_backward(dstates, caches) -> [(dxs, ds0, dU, dW, db) per layer]``."""
-    return run_check("rnn_stack_backward", fn, rnn_stack_backward_cases(hidden, seed),
+    return run_check("rnn_stack_backward", fn, built(rnn_stack_backward_cases, hidden, seed),
                      None, judge_fn=judge_layer)

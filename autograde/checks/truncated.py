@@ -42,6 +42,7 @@ from . import hints as _hints
 from .cases import Case, Output
 from .judge import run_check
 from .large import tbptt_k1k2_long, truncated_bptt_long
+from .memo import built
 
 SIGMA_W = 6.0  # sigma_max(W) for sigmoid states
 NAMES = ("dU", "dV", "dW")
@@ -435,10 +436,10 @@ def check_truncated_bptt(fn, *, hidden=False, seed=0):
     window held constant), never the full gradient. Returns the fraction of cases
     passed, a built-in float.
     """
-    return run_check("truncated_bptt", fn, truncated_bptt_cases(hidden, seed),
+    return run_check("truncated_bptt", fn, built(truncated_bptt_cases, hidden, seed),
                      hints_truncated_bptt)
 
 
 def check_tbptt_k1k2(fn, *, hidden=False, seed=0):
     """Check ``tbptt_k1k2(xs, ys, U, V, W, k1, k2, s0=None) -> (dU, dV, dW)`` (bonus)."""
-    return run_check("tbptt_k1k2", fn, tbptt_k1k2_cases(hidden, seed), hints_tbptt_k1k2)
+    return run_check("tbptt_k1k2", fn, built(tbptt_k1k2_cases, hidden, seed), hints_tbptt_k1k2)

@@ -1,6 +1,6 @@
 """The course's command line, ``bptt``.
 
-    bptt check NOTEBOOK [NOTEBOOK ...]   self-check: run notebooks, visible and hidden cases
+    bptt check NOTEBOOK [NOTEBOOK ...]   self-check: every exercise's visible and hidden cases
     bptt release [--check]               regenerate notebooks/bptt/ from solutions/bptt/
     bptt demo [--dir DIR]                grade example submissions with nbgrader, show grades
     bptt grade SUBMISSIONS [--dir DIR]   grade a class's submissions (trusted step, in parallel)
@@ -25,7 +25,7 @@ def _root(args):
 def cmd_check(args):
     from ..grading.selfcheck import check_notebooks
 
-    return check_notebooks(args.notebooks, timeout=args.timeout)
+    return check_notebooks(args.notebooks, timeout=args.timeout, all_cells=args.all_cells)
 
 
 def cmd_release(args):
@@ -92,8 +92,13 @@ def build_parser():
                                      "exercise, without an nbgrader course")
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     from ..grading.selfcheck import CELL_TIMEOUT
+    p.add_argument("--all-cells", action="store_true",
+                   help="run every cell in a Jupyter kernel, as you do, then the hidden cases "
+                        "(default: only the set-up and answer cells, then every check, as "
+                        "grading decides scores: seconds per notebook)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
-                   help=f"seconds a cell may run (default {CELL_TIMEOUT})")
+                   help=f"seconds a cell may run (default {CELL_TIMEOUT}); without "
+                        "--all-cells, the cells before each function in all")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("release", help="regenerate notebooks/bptt/ from solutions/bptt/ with "

@@ -6,8 +6,9 @@
   and earlier copies and unknown ids become ordinary cells; so tampered or broken metadata is
   graded as the instructor wrote it, never a crash.
 - :class:`GuardedExecute`: nbgrader's ``Execute`` with the learner's kernel in the sandbox
-  (:mod:`autograde.grading.kernel`), a time budget per notebook, immediate shutdown, and no
-  failure when the kernel dies; ``run_notebook = False`` is the scores-only mode.
+  (:mod:`autograde.grading.kernel`), a time budget per notebook, immediate shutdown, no
+  failure when the kernel dies, and the test cells left to the trusted step (they are not run
+  twice); ``run_notebook = False`` is the scores-only mode.
 - :class:`TrustedGrades`: decides every test cell again outside the kernel
   (:mod:`autograde.grading.trusted`) and writes the verdicts into the notebook.
 - :class:`NeutralizeActiveContent` (:mod:`autograde.grading.neutralize`): nothing a learner
@@ -35,7 +36,7 @@ from ..checks.summary import summarize
 from . import sandbox
 from .bounded import BoundedOutputs
 from .neutralize import SAFE_MIME, NeutralizeActiveContent  # noqa: F401 - named in nbgrader_config.py
-from .program import build_program, meta
+from .program import build_program, meta, test_cell_of
 from .trusted import SETUP_SECONDS, grade_program
 
 SEED_FILE = ".bptt-hidden-seed"  # the course's secret seed for hidden cases (never released)
@@ -123,6 +124,15 @@ class RestoreCells(NbGraderPreprocessor):
         return nb, resources
 
 
+def undecided(cell):
+    """Give a test cell the kernel does not run an output that scores 0 until the trusted step
+    replaces it with its verdict (nbgrader gives full points to a test cell without an error)."""
+    cell.execution_count = None
+    cell.outputs = [nbformat.v4.new_output(
+        "error", ename="NotGraded", evalue="the trusted grading step did not decide this test cell",
+        traceback=["NotGraded: the trusted grading step did not decide this test cell"])]
+
+
 class _StopExecution(Exception):
     """Raised to stop running a learner's notebook in its kernel."""
 
@@ -146,6 +156,16 @@ class GuardedExecute(BoundedOutputs, Execute):
         self.shutdown_kernel = "immediate"  # a graceful shutdown costs 0.5 s after a plot
         self.on_notebook_start = self._kernel_ready  # the kernel is up
 
+    def preprocess_cell(self, cell, resources, index):
+        """Run a cell, except the test cells :class:`TrustedGrades` decides: it replaces their
+        outputs with its own verdicts, so running their checks in the kernel as well would
+        only double the grading time (no notebook cell reads a name a test cell defines).
+        Any other graded cell runs, and nbgrader scores it as usual."""
+        if test_cell_of(cell) is not None:
+            undecided(cell)
+            return cell, self.resources
+        return super().preprocess_cell(cell, resources, index)
+
     def _kernel_ready(self, **_):
         self._times["cells"] = time.monotonic()
         if hasattr(self.km, "seal"):
@@ -167,6 +187,8 @@ class GuardedExecute(BoundedOutputs, Execute):
             for cell in nb.cells:
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = [], None
+                    if test_cell_of(cell) is not None:
+                        undecided(cell)
             return nb, resources
         sandbox.require()  # refuse before any learner code runs, unless explicitly opted out
         self._started = time.monotonic()

@@ -17,9 +17,11 @@ an earlier function's grade.
 import contextlib
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -51,15 +53,16 @@ class LearnerProcess:
 
     def __init__(self, workdir, sandboxed=True):
         argv = [sys.executable, "-I", "-m", "autograde.grading.child"]
+        self.scratch = None
         env = sandbox.environment({"MPLBACKEND": "Agg"})
         if sandboxed:
             argv, cwd, env = sandbox.wrap(argv, workdir, env={"MPLBACKEND": "Agg"}), "/", None
-        else:  # the instructor's explicit opt-out: learner code runs with the grader's rights
+        else:  # the instructor's opt-out, or `bptt check`: learner code with the caller's rights
             cwd = workdir
-            env = dict(env, PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=str(workdir))
-            for var in ("MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
-                        "JUPYTER_RUNTIME_DIR", "TMPDIR"):
-                env.pop(var, None)
+            self.scratch = tempfile.mkdtemp(prefix="bptt-learner-")  # its home and /tmp
+            env = {k: (self.scratch + v[len("/tmp"):] if v.startswith("/tmp") else v)
+                   for k, v in env.items()}
+            env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
         self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -91,6 +94,8 @@ class LearnerProcess:
             with contextlib.suppress(OSError):
                 pipe.close()
         self.proc.wait()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 # --- cases in, outcomes out -------------------------------------------------------------------
@@ -201,11 +206,12 @@ class _Session:
     reason, so a stalling cell costs a few ``setup_seconds``, not one per case.
     """
 
-    def __init__(self, program, workdir, sandboxed, setup_seconds):
+    def __init__(self, program, workdir, sandboxed, setup_seconds, errors=None):
         self.program, self.workdir, self.sandboxed = program, workdir, sandboxed
         self.setup_seconds = setup_seconds
         self.proc, self.ran = None, 0
         self.failed = {}  # index of a cell -> [times it stopped the process, why]
+        self.errors = {} if errors is None else errors  # grade_id -> the error a cell raised
 
     def ready(self, upto):
         """Run the cells up to index ``upto``; ``""`` when ready, else why not (in words)."""
@@ -219,8 +225,8 @@ class _Session:
         deadline = time.monotonic() + self.setup_seconds
         for cell in self.program.cells[self.ran:upto]:
             try:
-                self.proc.ask({"op": "run", "source": cell["source"]},
-                              seconds=max(0.0, deadline - time.monotonic()))
+                reply, _ = self.proc.ask({"op": "run", "source": cell["source"]},
+                                         seconds=max(0.0, deadline - time.monotonic()))
             except protocol.Timeout:
                 self.stop()
                 return self._failed(self.ran, (
@@ -231,11 +237,15 @@ class _Session:
                 why = self.proc.stopped_by() or "stopped while running your cells"
                 self.stop()
                 return self._failed(self.ran, why)
+            if reply.get("error"):
+                self.errors.setdefault(cell["grade_id"], str(reply["error"])[:2000])
             self.ran += 1
         return ""
 
     def _failed(self, index, why):
         self.failed.setdefault(index, [0, why])[0] += 1
+        if index < len(self.program.cells):
+            self.errors.setdefault(self.program.cells[index]["grade_id"], why)
         return why
 
     def stop(self):
@@ -290,7 +300,8 @@ def _judge_cases(session, upto, test, cases):
     return results, None
 
 
-def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS):
+def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS, errors=None,
+                  on_test=None, run_all=False):
     """Judge every test cell of ``program``; a list of :class:`Verdict` in the order of its tests.
 
     Parameters
@@ -299,15 +310,25 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS)
     workdir : Path
         The learner's notebooks (the working folder of their process, read-only).
     sandboxed : bool
-        False only with the instructor's explicit opt-out.
+        False only with the instructor's explicit opt-out, and for ``bptt check`` (a learner's
+        own code on their own machine).
+    errors : dict, optional
+        Filled with ``grade_id -> "Type: message"`` of the cells that raised an error.
+    on_test : callable, optional
+        Called with each TestCell before its cases run (progress for a learner).
+    run_all : bool
+        Also run the cells after the last graded function's answer (their errors go to
+        ``errors``); grading does not need them.
     """
     verdicts = {}
     ids = [c["grade_id"] for c in program.cells]
-    session = _Session(program, workdir, sandboxed, setup_seconds)
+    session = _Session(program, workdir, sandboxed, setup_seconds, errors)
     try:
         for fn in dict.fromkeys(t.function for t in program.tests):
             upto = ids.index(f"answer_{fn}") + 1 if f"answer_{fn}" in ids else len(ids)
             for test in (t for t in program.tests if t.function == fn):
+                if on_test is not None:
+                    on_test(test)
                 cases = cached_cases(fn, test.hidden, test.seed)
                 results, missing = _judge_cases(session, upto, test, cases)
                 if results is None:
@@ -322,6 +343,8 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS)
                     if why:
                         print(why)
                 verdicts[test.grade_id] = Verdict(test, fraction, buf.getvalue())
+        if run_all:
+            session.ready(len(ids))
     finally:
         session.stop()
     return [verdicts[t.grade_id] for t in program.tests]
