@@ -11,7 +11,9 @@ Measured in one run, on the solutions as the submission:
 - full mode (the default: sandboxed kernel, trusted step) and scores-only mode, each through a
   batch worker (nbgrader's API in-process), split into worker start-up, kernel start, cells,
   kernel shutdown, trusted step, the rest of nbgrader, and feedback;
-- ``bptt grade`` throughput with 1 and 2 workers.
+- ``bptt grade`` throughput with 1 and 2 workers;
+- ``bptt check`` on notebooks 1 to 5 of the solutions: each notebook's seconds as the command
+  reports them, and the whole command's wall time per notebook (its start-up shared).
 
 Prints ratios against the floor and the targets of issue 13. Wall times on a shared machine
 are noisy: run it when the machine is otherwise idle, and compare ratios, not seconds.
@@ -127,12 +129,33 @@ def throughput(tmp, students, workers):
     return students / ((time.perf_counter() - t0) / 60)
 
 
+def selfcheck_seconds():
+    """``([(notebook, seconds it reported)], wall seconds of the command)`` for notebooks 1-5."""
+    paths = sorted((ROOT / "solutions" / "bptt").glob("0[1-5]_*.ipynb"))
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "autograde.cli", "check", *map(str, paths)],
+                         capture_output=True, text=True, check=True,
+                         env=keep_out_of_home(dict(__import__("os").environ))).stdout
+    wall = time.perf_counter() - t0
+    seconds = [float(s) for s in re.findall(r"^  \(([\d.]+) s\)$", out, re.M)]
+    return list(zip((p.stem for p in paths), seconds, strict=True)), wall
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--only-check", action="store_true", help="only time `bptt check`")
     args = parser.parse_args()
     keep_out_of_home()
+    per_notebook, wall = selfcheck_seconds()
+    print("bptt check, notebooks 1-5 (target <= 2 s per notebook): " + ", ".join(
+        f"{name[:2]} {sec:.1f} s" for name, sec in per_notebook)
+        + f"; the command {wall:.1f} s in all = {wall / len(per_notebook):.1f} s per notebook "
+        f"({'met' if wall / len(per_notebook) <= 2 else 'NOT met'} on average; "
+        f"{sum(sec <= 2 for _, sec in per_notebook)} of {len(per_notebook)} notebooks within 2 s)")
+    if args.only_check:
+        return
     with tempfile.TemporaryDirectory(prefix="bptt-bench-") as tmp:
         tmp = Path(tmp)
         floor = floor_seconds(ROOT / "solutions" / "bptt")

@@ -80,7 +80,11 @@ def make_shell():
     cfg = Config()
     cfg.HistoryManager.enabled = False
     InteractiveShell.enable_gui = lambda self, gui=None: None  # `%matplotlib inline` without a kernel
-    return InteractiveShell.instance(config=cfg)
+    shell = InteractiveShell.instance(config=cfg)
+    # Nothing is displayed here (MPLBACKEND=Agg): `%matplotlib inline` in a set-up cell would
+    # only import pyplot, most of a set-up cell's second.
+    shell.register_magic_function(lambda line="": None, "line", "matplotlib")
+    return shell
 
 
 def run_cell(shell, source):

@@ -141,7 +141,8 @@ def run_nbgrader(args, course, log=None):
     # nbgrader starts `alembic` (the database migrator) by name: this Python's scripts first.
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+    proc = subprocess.run([sys.executable, "-m", "autograde.grading.nbgrader_cli", *args],
+                          cwd=course, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if log is not None:
         with open(log, "a", encoding="utf-8") as fh:

@@ -44,7 +44,8 @@ def check_exercises(path, timeout=CELL_TIMEOUT, progress=None):
     start = time.perf_counter()
     try:
         verdicts = grade_program(program, path.parent, sandboxed=False, setup_seconds=timeout,
-                                 errors=errors, on_test=on_test, run_all=True)
+                                 errors=errors, on_test=on_test, run_all=True,
+                                 show_printed=True)
     finally:
         if bar is not None:
             bar.clear()

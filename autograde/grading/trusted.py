@@ -33,6 +33,7 @@ from ..registry import GRADED, cached_cases
 from . import protocol, sandbox
 
 SETUP_SECONDS = 30  # wall time for starting the process and running the cells before a function
+PREFETCH_BYTES = 32 * 1024  # cells sent ahead of their replies: half a Linux pipe's buffer
 GRACE = 1.0  # seconds past a case's limit before the grader stops waiting and kills the process
 MARGIN = 0.5  # a reply later than limit + MARGIN (grader's clock) counts as past the limit
 
@@ -70,10 +71,18 @@ class LearnerProcess:
     def ask(self, header, arrays=None, max_data=1024**2, seconds=10.0):
         """Send one request; the reply ``(header, arrays)`` within ``seconds``, else raise."""
         deadline = time.monotonic() + seconds
+        self.post(header, arrays)
+        return self.reply(max_data, deadline)
+
+    def post(self, header, arrays=None):
+        """Send one request without waiting for its reply."""
         try:
             protocol.send(self.proc.stdin.fileno(), header, arrays)
         except OSError as exc:
             raise protocol.ProtocolError("the process is gone") from exc
+
+    def reply(self, max_data, deadline):
+        """The next reply ``(header, arrays)`` by ``deadline`` (``time.monotonic()``), else raise."""
         return protocol.receive(self.proc.stdout.fileno(), max_data, deadline)
 
     def stopped_by(self):
@@ -209,34 +218,58 @@ class _Session:
     def __init__(self, program, workdir, sandboxed, setup_seconds, errors=None):
         self.program, self.workdir, self.sandboxed = program, workdir, sandboxed
         self.setup_seconds = setup_seconds
-        self.proc, self.ran = None, 0
+        self.proc, self.ran, self.sent = None, 0, 0
         self.failed = {}  # index of a cell -> [times it stopped the process, why]
         self.errors = {} if errors is None else errors  # grade_id -> the error a cell raised
+
+    def start(self, upto):
+        """Start the learner's process and send it the cells before index ``upto`` at once.
+
+        It starts and runs them while the grader builds the first function's cases; their
+        replies are read by :meth:`ready`. Only cells of :data:`PREFETCH_BYTES` in all are
+        sent ahead, so that sending never waits for the process to read (a pipe holds more).
+        """
+        if self.proc is not None or self.failed:
+            return
+        self.proc, self.ran, self.sent = LearnerProcess(self.workdir, self.sandboxed), 0, 0
+        size = 0
+        for cell in self.program.cells[:upto]:
+            size += len(cell["source"].encode("utf-8", "replace")) + 1024
+            if size > PREFETCH_BYTES:
+                break
+            try:
+                self.proc.post({"op": "run", "source": cell["source"]})
+            except protocol.ProtocolError:
+                break  # ready() finds out why
+            self.sent += 1
 
     def ready(self, upto):
         """Run the cells up to index ``upto``; ``""`` when ready, else why not (in words)."""
         for index, (times, why) in self.failed.items():
             if index < upto and times >= MAX_TIMEOUTS:
                 return why
-        if self.proc is not None and self.proc.proc.poll() is not None:
+        if self.proc is not None and self.sent == self.ran and self.proc.proc.poll() is not None:
             self.stop()  # it ended after its last reply (os._exit in a thread, ...): start afresh
         if self.proc is None:
-            self.proc, self.ran = LearnerProcess(self.workdir, self.sandboxed), 0
-        deadline = time.monotonic() + self.setup_seconds
-        for cell in self.program.cells[self.ran:upto]:
+            self.proc, self.ran, self.sent = LearnerProcess(self.workdir, self.sandboxed), 0, 0
+        deadline = time.monotonic() + self.setup_seconds  # cells sent ahead had longer still
+        for index in range(self.ran, max(upto, self.sent)):  # cells sent ahead are read first
+            cell = self.program.cells[index]
             try:
-                reply, _ = self.proc.ask({"op": "run", "source": cell["source"]},
-                                         seconds=max(0.0, deadline - time.monotonic()))
+                if index >= self.sent:
+                    self.proc.post({"op": "run", "source": cell["source"]})
+                    self.sent += 1
+                reply, _ = self.proc.reply(1024**2, deadline)
             except protocol.Timeout:
                 self.stop()
-                return self._failed(self.ran, (
+                return self._failed(index, (
                     f"did not finish running the set-up and answer cells within "
                     f"{self.setup_seconds:.0f} s (is there an endless loop outside your "
                     "function?)"))
             except protocol.ProtocolError:
                 why = self.proc.stopped_by() or "stopped while running your cells"
                 self.stop()
-                return self._failed(self.ran, why)
+                return self._failed(index, why)
             if reply.get("error"):
                 self.errors.setdefault(cell["grade_id"], str(reply["error"])[:2000])
             self.ran += 1
@@ -251,7 +284,7 @@ class _Session:
     def stop(self):
         if self.proc is not None:
             self.proc.close()
-        self.proc = None
+        self.proc, self.ran, self.sent = None, 0, 0
 
 
 def _call(session, case, function):
@@ -301,7 +334,7 @@ def _judge_cases(session, upto, test, cases):
 
 
 def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS, errors=None,
-                  on_test=None, run_all=False):
+                  on_test=None, run_all=False, show_printed=False):
     """Judge every test cell of ``program``; a list of :class:`Verdict` in the order of its tests.
 
     Parameters
@@ -319,11 +352,17 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS,
     run_all : bool
         Also run the cells after the last graded function's answer (their errors go to
         ``errors``); grading does not need them.
+    show_printed : bool
+        Put what the function printed or warned into the feedback (``bptt check``, a learner's
+        own cases); grading never does (a function could print the graded cases).
     """
     verdicts = {}
     ids = [c["grade_id"] for c in program.cells]
     session = _Session(program, workdir, sandboxed, setup_seconds, errors)
     try:
+        first = next((t.function for t in program.tests), None)
+        if first is not None:  # its cells run while the first cases are built
+            session.start(ids.index(f"answer_{first}") + 1 if f"answer_{first}" in ids else len(ids))
         for fn in dict.fromkeys(t.function for t in program.tests):
             upto = ids.index(f"answer_{fn}") + 1 if f"answer_{fn}" in ids else len(ids)
             for test in (t for t in program.tests if t.function == fn):
@@ -339,7 +378,7 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS,
                 buf = io.StringIO()
                 fraction, why = check_score(results)
                 with contextlib.redirect_stdout(buf):
-                    print_report(fn, results, show_printed=False)
+                    print_report(fn, results, show_printed=show_printed)
                     if why:
                         print(why)
                 verdicts[test.grade_id] = Verdict(test, fraction, buf.getvalue())
