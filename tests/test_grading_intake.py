@@ -13,7 +13,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograde.grading import intake, protocol, trusted
+from autograde.grading import intake, protocol, replies, trusted
 from autograde.grading.program import Program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,17 +86,17 @@ def test_a_reply_may_name_each_array_once():
     leaf = {"kind": "ndarray", "key": "a"}
     bomb = {"kind": "list", "items": [{"kind": "list", "items": [leaf] * 64}] * 64}
     arrays = {"a": np.ones((1001, 64))}
-    with pytest.raises(trusted.BadReply, match="same array twice"):
-        trusted.decode_value(bomb, arrays)
-    outcome = trusted.outcome_of({"value": bomb}, {"a": np.ones((1001, 64))}, 0.1, 2.0)
+    with pytest.raises(replies.BadReply, match="same array twice"):
+        replies.decode_value(bomb, arrays)
+    outcome = replies.outcome_of({"value": bomb}, {"a": np.ones((1001, 64))}, 0.1, 2.0)
     assert outcome.value is None and "could not be read: it names" in outcome.error
-    missing = trusted.outcome_of({"value": {"kind": "ndarray", "key": "b"}}, {}, 0.1, 2.0)
+    missing = replies.outcome_of({"value": {"kind": "ndarray", "key": "b"}}, {}, 0.1, 2.0)
     assert "could not be read" in missing.error
     # what the child sends for an honest tuple: one key per leaf, each handed out once
     found = {}
     from autograde.grading.child import encode
     same = np.arange(3.0)
-    value = trusted.decode_value(encode((same, same, [same]), found, 1 << 20), dict(found))
+    value = replies.decode_value(encode((same, same, [same]), found, 1 << 20), dict(found))
     assert len(found) == 3 and [v.tolist() for v in (value[0], value[1], value[2][0])] == [
         [0.0, 1.0, 2.0]] * 3
 
@@ -112,7 +112,7 @@ def test_a_frame_with_repeated_keys_through_the_channel_fails_one_case():
         header, arrays = protocol.receive(r, max_data=4096)
     finally:
         os.close(r), os.close(w)
-    outcome = trusted.outcome_of(header, arrays, 0.1, 2.0)
+    outcome = replies.outcome_of(header, arrays, 0.1, 2.0)
     assert outcome.value is None and "same array twice" in outcome.error
 
 

@@ -25,17 +25,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..checks.judge import MAX_TIMEOUTS, case_limit, check_score, print_report
 from ..checks.safe_call import Outcome
 from ..registry import GRADED, cached_cases
 from . import protocol, sandbox
+from .replies import call_request, outcome_of, result_bound
 
 SETUP_SECONDS = 30  # wall time for starting the process and running the cells before a function
 PREFETCH_BYTES = 32 * 1024  # cells sent ahead of their replies: half a Linux pipe's buffer
 GRACE = 1.0  # seconds past a case's limit before the grader stops waiting and kills the process
-MARGIN = 0.5  # a reply later than limit + MARGIN (grader's clock) counts as past the limit
 
 
 @dataclass
@@ -105,104 +103,6 @@ class LearnerProcess:
         self.proc.wait()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-# --- cases in, outcomes out -------------------------------------------------------------------
-
-def _encode_arg(value, arrays, key):
-    from bptt_helpers.activators import Activator
-
-    if isinstance(value, np.ndarray):
-        arrays[key] = value
-        return {"kind": "array", "key": key}
-    if isinstance(value, (list, tuple)):
-        return {"kind": "list", "items": [_encode_arg(v, arrays, f"{key}_{i}")
-                                          for i, v in enumerate(value)]}
-    if isinstance(value, Activator):
-        return {"kind": "activator", "name": value.name}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return {"kind": "value", "value": value}
-    raise TypeError(f"cannot pass a {type(value).__name__} to the learner's process")
-
-
-def result_bound(case):
-    """Bytes of returned arrays accepted for ``case``: generous for any right answer."""
-    expected = sum(int(np.prod(o.shape)) for o in case.outputs) * 8
-    return 4 * expected + 64 * 1024
-
-
-def call_request(case, function):
-    arrays = {}
-    args = [_encode_arg(a, arrays, f"a{j}") for j, a in enumerate(case.args)]
-    header = {"op": "call", "function": function, "args": args, "names": list(case.arg_names),
-              "limit": case_limit(case), "max_bytes": result_bound(case)}
-    return header, arrays
-
-
-class BadReply(ValueError):
-    """A reply the learner's process cannot have made by returning a value (said in words)."""
-
-
-def decode_value(node, arrays, depth=0):
-    """Rebuild a returned value from its JSON tree (only None, arrays, scalars, lists, tuples).
-
-    Every array of the frame is handed out at most once (taken out of ``arrays``): a tree
-    naming one array many times would make the judge stack copies of it, far more memory
-    than the frame's bounded data. So a value costs at most the data that was sent.
-    """
-    if not isinstance(node, dict) or depth > 5:
-        raise ValueError("bad node")
-    kind = node.get("kind")
-    if kind == "none":
-        return None
-    if kind in ("list", "tuple"):
-        items = [decode_value(n, arrays, depth + 1) for n in list(node.get("items", []))[:64]]
-        return items if kind == "list" else tuple(items)
-    if kind == "object":
-        name = str(node.get("type", "object"))
-        return type(name if name.isidentifier() else "object", (), {"__module__": "learner"})()
-    if kind == "toolarge":  # an array far larger than expected: only its shape came back
-        shape = tuple(int(d) for d in list(node.get("shape", []))[:protocol.MAX_NDIM])
-        if any(d < 0 or d > 2**40 for d in shape):
-            raise ValueError("bad shape")
-        if depth:  # inside a list, np.asarray would stack the views into real memory
-            return type("array_too_large", (), {"__module__": "learner"})()
-        return np.broadcast_to(np.float64(0.0), shape)  # no memory behind it
-    if kind in ("ndarray", "npscalar", "pyscalar"):
-        key = str(node.get("key"))
-        if key not in arrays:
-            raise BadReply("it names an array that was not sent, or the same array twice")
-        arr = arrays.pop(key)
-        if kind == "npscalar":
-            return arr[()]
-        if kind == "pyscalar":
-            return arr.item()
-        if node.get("readonly"):
-            arr.setflags(write=False)
-        return arr
-    raise ValueError(f"unknown kind {kind!r}")
-
-
-def outcome_of(reply, arrays, elapsed, limit):
-    """The :class:`Outcome` of one call, timed by the grader (``elapsed``, seconds)."""
-    try:
-        error = reply.get("error")
-        outcome = Outcome(
-            value=decode_value(reply.get("value"), arrays),
-            error=str(error)[:2000] if error is not None else None,
-            error_type=str(reply.get("error_type"))[:80] if reply.get("error_type") else None,
-            timed_out=reply.get("timed_out") is True,
-            printed=str(reply.get("printed", ""))[:2000],
-            warned=[str(w)[:300] for w in list(reply.get("warned", []))[:5]],
-            modified=[str(m)[:40] for m in list(reply.get("modified", []))[:10]])
-    except BadReply as exc:
-        outcome = Outcome(error=f"its result could not be read: {exc}")
-    except Exception as exc:  # noqa: BLE001 - anything unreadable fails the case
-        outcome = Outcome(error=f"its result could not be read ({type(exc).__name__})")
-    outcome.elapsed = elapsed
-    if elapsed > limit + MARGIN:  # the grader's clock decides, whatever the process said
-        outcome.timed_out, outcome.value, outcome.error = True, None, None
-    return outcome
 
 
 # --- one notebook -------------------------------------------------------------------------------
@@ -307,19 +207,31 @@ def _call(session, case, function):
     return outcome_of(reply, found, time.monotonic() - t0, limit), None
 
 
+def call_order(cases, hidden):
+    """The order in which the cases of a test cell are called (reports keep the cases' order).
+
+    The visible and hidden cells share their long case. The visible cell calls it last and
+    the hidden cell first, so the learner's process meets the same long-case inputs twice
+    with nothing in between: no short case it could stall (just inside its own limit) while
+    a background thread works on the long case by finite differences.
+    """
+    return sorted(range(len(cases)), key=lambda i: bool(cases[i].long_steps) != hidden)
+
+
 def _judge_cases(session, upto, test, cases):
     """``([(case, outcome or None, passed, lines)], None)`` for one test cell, or
     ``(None, type)`` when the learner's name is not a function."""
-    graded, results, timeouts = GRADED[test.function], [], []
-    for i, case in enumerate(cases, 1):
+    graded, results, timeouts = GRADED[test.function], [None] * len(cases), []
+    for index in call_order(cases, test.hidden):
+        case, i = cases[index], index + 1
         if len(timeouts) >= MAX_TIMEOUTS:
             runs = " and ".join(str(k) for k in timeouts)
-            results.append((case, None, False, [
-                f"not run: your function already ran past its time limit on cases {runs}"]))
+            results[index] = (case, None, False, [
+                f"not run: your function already ran past its time limit on cases {runs}"])
             continue
         why = session.ready(upto)
         if why:
-            results.append((case, None, False, [f"not run: the process running your code {why}"]))
+            results[index] = (case, None, False, [f"not run: the process running your code {why}"])
             continue
         outcome, missing = _call(session, case, test.call or test.function)
         if outcome is None:
@@ -329,7 +241,7 @@ def _judge_cases(session, upto, test, cases):
         with contextlib.redirect_stdout(io.StringIO()):
             passed, lines = graded.judge(case, outcome)
         outcome.value = None  # verdicts, not arrays
-        results.append((case, outcome, bool(passed), lines))
+        results[index] = (case, outcome, bool(passed), lines)
     return results, None
 
 
@@ -370,6 +282,12 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS,
                     on_test(test)
                 cases = cached_cases(fn, test.hidden, test.seed)
                 results, missing = _judge_cases(session, upto, test, cases)
+                if results is None and f"answer_{fn}" in program.answers_missing:
+                    text = (f"{fn}: your notebook has no answer cell for {fn}, the cell below its "
+                            "exercise that came with the notebook. Only that cell is graded (not "
+                            "a cell you added): put your code back into it.\n")
+                    verdicts[test.grade_id] = Verdict(test, 0.0, text)
+                    continue
                 if results is None:
                     text = (f"{fn}: expected a function, got {missing}. Did you run the answer "
                             "cell that defines it?\n")
