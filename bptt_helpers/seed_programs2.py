@@ -39,8 +39,9 @@ class SeedRNN2:
     V : ndarray, shape (C, H)
     W : ndarray, shape (H, H)
 
-    Each loss is back-propagated ``LOOKBACK = 10`` steps, as in the seed; on purpose
-    there is no parameter for it (the graded ``truncated_bptt`` is yours to write).
+    Each loss is back-propagated 10 steps, as in the seed. On purpose there is no
+    parameter or attribute for it, not even a constant to overwrite: the graded
+    ``truncated_bptt`` and ``tbptt_k1k2`` are yours to write.
 
     Attributes
     ----------
@@ -48,8 +49,6 @@ class SeedRNN2:
         After :meth:`run`: ``rows[t-1] = s_t`` for ``t = 1..T``; ``rows[T]`` (also
         ``rows[-1]``) is never written and stands in for ``s_0``.
     """
-
-    LOOKBACK = 10
 
     def __init__(self, U, V, W):
         self.U = np.array(U, dtype=np.float64)  # (H, D)
@@ -89,7 +88,7 @@ class SeedRNN2:
         for i in range(T - 1, -1, -1):
             s = rows[i]
             d = (self.V.T @ err[i]) * s * (1 - s)  # (H,): at net of step i+1
-            for j in range(i, max(-1, i - self.LOOKBACK), -1):
+            for j in range(i, max(-1, i - 10), -1):  # the seed's look-back: 10 steps
                 dU += np.outer(d, xs[j])
                 dW += np.outer(d, rows[j - 1])  # rows[-1] when j = 0
                 s = rows[j - 1]

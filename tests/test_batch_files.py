@@ -1,6 +1,17 @@
-"""`bptt grade` replaces a student's output folders without touching anyone else's."""
+"""`bptt grade`'s files: whom it finds to grade, and output folders replaced without touching
+anyone else's."""
 
-from autograde.grading.batch import _replace_tree
+from autograde.grading.batch import _replace_tree, find_submissions
+
+
+def test_every_entry_that_is_not_graded_is_named_with_the_reason(tmp_path):
+    for name in ("alice", ".hidden", ".ipynb_checkpoints", "bad id!"):
+        (tmp_path / name / "bptt").mkdir(parents=True)
+    (tmp_path / "notes.txt").write_text("x")
+    found, skipped = find_submissions(tmp_path)
+    assert list(found) == ["alice"]
+    assert sorted(skipped) == [".hidden", "bad id!", "notes.txt"]  # checkpoints: no word
+    assert "starts with a dot" in skipped[".hidden"] and "student id" in skipped["bad id!"]
 
 
 def test_a_student_called_like_a_scratch_folder_keeps_their_files(tmp_path):

@@ -293,3 +293,13 @@ def test_score_is_a_fraction():
 
     score = check_clip_grad_norm(wrong_only_when_nothing_to_clip)
     assert type(score) is float and 0.0 < score < 1.0
+
+
+@pytest.mark.parametrize("check", [check_clip_grad_norm, check_clip_grad_value])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_returning_the_inputs_unchanged_scores_zero(check, hidden, capsys):
+    # Attack review F4: a function that clips nothing passed every "nothing to clip" case
+    # (1.15 of notebook 5's 5 points). Those cases count only once a case that needs clipping
+    # passes.
+    score = check(lambda grads, threshold: [np.array(g) for g in grads], hidden=hidden)
+    assert score == 0.0 and "returning its inputs unchanged" in capsys.readouterr().out

@@ -292,3 +292,14 @@ def test_errors_name_the_heading_and_first_line_a_learner_sees(tmp_path):
     assert ('error in a code cell under "3. Something to run", starting "x = 1": '
             "RuntimeError: boom") in proc.stdout
     assert "cell 6" not in proc.stdout and "cell 5" not in proc.stdout
+
+
+@pytest.mark.parametrize("mode", ["quick", "--all-cells"])
+def test_deleting_the_test_cells_does_not_make_wrong_work_pass(tmp_path, mode):
+    path = tiny_notebook(tmp_path / "nb.ipynb", answer="return 0 * W")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if not (grade_id(c) or "").startswith(("test_", "hidden_"))]
+    nbformat.write(nb, path)
+    proc = bptt("check", *([mode] if mode != "quick" else []), path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout

@@ -267,6 +267,18 @@ def test_seed2_lookback_is_look_back_10_and_reads_the_last_row_as_s0():
     assert max(rel_error(a, b) for a, b in zip(got, with_s0, strict=True)) < 1e-12
 
 
+def test_seed2_lookback_cannot_be_set_to_answer_the_exercise():
+    # Attack review F1: with a `LOOKBACK` attribute set to k, the seed program answered
+    # truncated_bptt (and, on slices, tbptt_k1k2) for full marks without a line of BPTT.
+    m = softmax_model(30, 2, 3, 3, seed=9)
+    xs, ys, U, V, W = m["xs"], m["ys"], m["U"], m["V"], m["W"]
+    seed = SeedRNN2(U, V, W)
+    assert not hasattr(SeedRNN2, "LOOKBACK")
+    seed.LOOKBACK = 3
+    still_10 = R.correct_nested(xs, ys, U, V, W, 10, None)
+    assert max(rel_error(a, b) for a, b in zip(seed.bptt(xs, ys), still_10, strict=True)) < 1e-12
+
+
 # --- notebook 4 -------------------------------------------------------------------------------
 
 def test_notebook_cells_and_points():

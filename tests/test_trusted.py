@@ -14,9 +14,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograde.grading import protocol, trusted
+from autograde.grading import protocol, replies, trusted
 from autograde.grading.preprocessors import grade_notebook
-from autograde.grading.program import Program, seed_of
+from autograde.grading.program import Program, build_program, seed_of
 from autograde.grading.program import TestCell as GradedCell
 from autograde.grading.trusted import grade_program
 from autograde.registry import GRADED, cached_cases
@@ -101,15 +101,15 @@ def test_grade_notebook_writes_what_nbgrader_scores(tmp_path, sandbox_ready):
 
 
 def test_only_plain_arrays_come_back():
-    liar = trusted.decode_value({"kind": "object", "type": "Liar"}, {})
+    liar = replies.decode_value({"kind": "object", "type": "Liar"}, {})
     assert type(liar).__name__ == "Liar" and not isinstance(liar, np.ndarray)
     with pytest.raises(ValueError):
-        trusted.decode_value({"kind": "pickle", "key": "v"}, {})
-    huge = trusted.decode_value({"kind": "toolarge", "shape": [10**6, 10**6]}, {})
+        replies.decode_value({"kind": "pickle", "key": "v"}, {})
+    huge = replies.decode_value({"kind": "toolarge", "shape": [10**6, 10**6]}, {})
     assert huge.shape == (10**6, 10**6) and huge.strides == (0, 0)  # no memory behind it
     # 64 of them in a list: np.asarray would stack them into 64 x 8 GB of the grader's memory
     node = {"kind": "list", "items": [{"kind": "toolarge", "shape": [1000, 1000]}] * 64}
-    items = trusted.decode_value(node, {})
+    items = replies.decode_value(node, {})
     assert len(items) == 64 and not any(isinstance(v, np.ndarray) for v in items)
     from autograde.checks.normalize import Rejected, to_array
     with pytest.raises(Rejected, match="array of numbers"):
@@ -303,3 +303,34 @@ def test_the_sandboxs_tmp_is_bounded(sandbox_ready):
                           capture_output=True, text=True, timeout=60)
     written = int(proc.stdout.strip())  # MiB in /tmp and /dev/shm: tmpfs is memory
     assert 0 < written <= (sandbox.TMP_BYTES + sandbox.SHM_BYTES) // 2**20, proc.stdout
+
+
+def test_the_long_case_is_called_last_when_visible_and_first_when_hidden():
+    # Between the two calls on the same long-case inputs there is no short case a learner's
+    # process could stall while it works on the long case in the background.
+    for function in ("calc_delta", "truncated_bptt"):
+        visible, hidden = cached_cases(function, False, 3), cached_cases(function, True, 3)
+        long_visible = [i for i, c in enumerate(visible) if c.long_steps]
+        long_hidden = [i for i, c in enumerate(hidden) if c.long_steps]
+        assert len(long_visible) == 1 and visible[long_visible[0]] is hidden[long_hidden[0]]
+        assert trusted.call_order(visible, False)[-1] == long_visible[0]
+        assert trusted.call_order(hidden, True)[0] == long_hidden[0]
+        assert sorted(trusted.call_order(hidden, True)) == list(range(len(hidden)))
+
+
+def test_a_missing_answer_cell_is_named_not_blamed_on_running(sandbox_ready):
+    # Attack review F5: an honest calc_delta retyped into a new cell scored 0 with "Did you
+    # run the answer cell that defines it?", although the learner had run it.
+    src = nbformat.read(ROOT / "solutions" / "bptt" / "02_delta_recursion.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "solutions" / "bptt" / "02_delta_recursion.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                  == "answer_calc_delta")
+    del answer.metadata["nbgrader"]  # the same code in a cell the learner added
+    program = build_program(src, nb)
+    assert program.answers_missing == ["answer_calc_delta"]
+    verdicts = {v.test.grade_id: v for v in grade_program(program, ROOT / "solutions" / "bptt")}
+    assert verdicts["test_step_jacobian"].fraction == 1.0
+    for gid in ("test_calc_delta", "hidden_calc_delta"):
+        assert verdicts[gid].fraction == 0.0
+        assert "no answer cell for calc_delta" in verdicts[gid].feedback
+        assert "Did you run" not in verdicts[gid].feedback

@@ -49,6 +49,7 @@ class Case:
     limit_factor: float | None = None  # limit = this x ref_seconds (None: the usual factor)
     long_steps: int = 0  # T of a case too long for finite differences (0: an ordinary case)
     probes: dict | None = None  # output name -> Probe list: compared by directional derivatives
+    trivial: bool = False  # the inputs returned unchanged pass it: it counts once another passes
 
 
 def _describe(T, D, H, act, s0):

@@ -29,6 +29,7 @@ from .hints import _close, generic
 from .judge import judge, run_check
 from .memo import built
 from .normalize import Rejected, to_array
+from .safe_call import Outcome
 
 PROP_TOL = 1e-10  # relative precision of every property
 
@@ -107,7 +108,7 @@ def clip_grad_norm_cases(hidden=False, seed=0):
         cases.append(_case("zero and nonzero arrays, global norm above max_norm",
                            [np.zeros(3), 2.0 * rng.standard_normal((3, 2)), np.zeros((2, 2))],
                            0.1, "max_norm"))
-    return cases
+    return _mark_trivial(cases, judge_clip_grad_norm)
 
 
 def clip_grad_value_cases(hidden=False, seed=0):
@@ -132,6 +133,16 @@ def clip_grad_value_cases(hidden=False, seed=0):
             cases.append(_case(f"{n} random arrays, clip_value = {c:.3g}", g, c, "clip_value"))
         cases.append(_case("one entry far outside, one array", [[1e6, -1e-3, -7.0]], 3.0,
                            "clip_value"))
+    return _mark_trivial(cases, judge_clip_grad_value)
+
+
+def _mark_trivial(cases, judge_fn):
+    """Mark the cases a function that returns its inputs unchanged would pass (nothing to clip):
+    they count only when the function also passes a case where it must clip
+    (:func:`autograde.checks.judge.check_score`)."""
+    for case in cases:
+        unchanged = Outcome(value=[np.array(g) for g in case.info["grads"]])
+        case.trivial = bool(judge_fn(case, unchanged)[0])
     return cases
 
 

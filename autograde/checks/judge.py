@@ -258,8 +258,16 @@ def long_case_failed(case, number):
             "cases count once it passes.")
 
 
+NOTHING_DONE = ("  score 0 for this check: your function passes only the cases where returning "
+                "its inputs unchanged is right (nothing to do); they count once it passes a "
+                "case that needs it to act.")
+
+
 def check_score(results):
     """``(fraction, why)``: what a check earns from ``[(case, outcome, passed, lines)]``.
+
+    Cases that the inputs returned unchanged would pass (``case.trivial``: nothing to clip)
+    earn nothing unless another case passes (:data:`NOTHING_DONE`).
 
     The fraction of cases passed, provided every long case (``case.long_steps``) passed: a long
     case is the one that shows backpropagation, so right values on the short cases earn nothing
@@ -269,6 +277,9 @@ def check_score(results):
     (nothing is added when no case passed). The in-kernel checks and the trusted step both
     score this way.
     """
+    work = [r for r in results if not getattr(r[0], "trivial", False)]
+    if len(work) < len(results) and not any(r[2] for r in work):
+        return 0.0, NOTHING_DONE if any(r[2] for r in results) else ""
     failed = [(i, case, outcome) for i, (case, outcome, passed, _lines) in enumerate(results, 1)
               if getattr(case, "long_steps", 0) and not passed]
     if any(outcome is not None and outcome.timed_out for _i, _case, outcome in failed):

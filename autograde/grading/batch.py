@@ -39,6 +39,9 @@ STUDENT_SECONDS = 600  # wall clock for one student's intake, autograde and feed
 # (honest whole course: about 1 min)
 
 
+QUIET = {".git", ".ipynb_checkpoints", ".DS_Store"}  # entries skipped without a word
+
+
 def find_submissions(folder):
     """``({student: folder holding their notebooks}, {entry: why it was skipped})``, sorted."""
     folder = Path(folder)
@@ -46,9 +49,12 @@ def find_submissions(folder):
         raise CourseError(f"{folder} is not a folder of submissions")
     found, skipped = {}, {}
     for sub in sorted(folder.iterdir()):
-        if sub.name.startswith("."):
+        if sub.name in QUIET:
             continue
-        if sub.is_symlink() or not sub.is_dir():
+        if sub.name.startswith("."):
+            skipped[sub.name] = ("a hidden entry (its name starts with a dot): rename it if it "
+                                 "is a student's")
+        elif sub.is_symlink() or not sub.is_dir():
             skipped[sub.name] = "not a folder (symbolic links are not followed)"
         elif not STUDENT_ID.match(sub.name):
             skipped[sub.name] = "not a usable student id (letters, digits, . _ @ + - only)"

@@ -14,7 +14,7 @@ scores under grading, but for the course's secret seed.
 import time
 from pathlib import Path
 
-from .program import build_program
+from .program import TestCell, build_program
 from .selfcheck_report import CELL_TIMEOUT, Progress, Report, find_exercises, read_notebook
 from .trusted import grade_program
 
@@ -34,6 +34,15 @@ def check_exercises(path, timeout=CELL_TIMEOUT, progress=None):
     nb = read_notebook(path)
     report = Report(path, exercises=find_exercises(nb), all_cells=False)
     program = build_program(nb, nb)  # the learner's notebook is its own instructor's copy
+    tested = {(t.function, t.hidden) for t in program.tests}
+    for ex in report.exercises:  # test cells a learner deleted still count here
+        for hidden in (False, True):
+            if (ex.function, hidden) not in tested:
+                program.tests.append(TestCell(f"{'hidden' if hidden else 'test'}_{ex.function}",
+                                              ex.function, hidden))
+    ids = [c["grade_id"] for c in program.cells]  # each function right after its answer cell
+    program.tests.sort(key=lambda t: ids.index(f"answer_{t.function}")
+                       if f"answer_{t.function}" in ids else len(ids))
     bar = Progress(progress, path.name) if progress is not None else None
     errors = {}
 
