@@ -20,6 +20,10 @@ CHECKS = {"lstm_step_backward": check_lstm_step_backward, "lstm_backward": check
 BUILDERS = {"lstm_step_backward": G.lstm_step_backward_cases,
             "lstm_backward": G.lstm_backward_cases,
             "gru_step_backward": G.gru_step_backward_cases}
+STEP_FUNCTIONS = ("lstm_step_backward", "gru_step_backward")
+STEP_FD = {"lstm_step_backward": V.step_finite_differences,
+           "gru_step_backward": V.gru_finite_differences}
+SLOWEST_STEP = {"lstm_step_backward": V.step_per_gate, "gru_step_backward": V.gru_right}
 VARIANTS = ([("lstm_step_backward", f) for f in V.STEP] + [("lstm_backward", f) for f in V.SEQ]
             + [("gru_step_backward", f) for f in V.GRU])
 
@@ -58,6 +62,13 @@ def test_cases_cover_the_regime():
         assert len(build(hidden=True)) > len(cases)
     seq = " | ".join(c.label for c in G.lstm_backward_cases())
     assert "T=1," in seq and "T=16," in seq and "large:" in seq and "dhs[:, 0] ≠ 0" in seq
+    for function in STEP_FUNCTIONS:  # one large step, last, visible and hidden
+        for hidden in (False, True):
+            cases = BUILDERS[function](hidden=hidden)
+            assert [c.long_steps for c in cases] == [0] * (len(cases) - 1) + [1], function
+            N, D, H = G.STEP_LARGE
+            assert cases[-1].label.startswith(f"large: N={N},") and f"D={D}, H={H}" in \
+                cases[-1].label
 
 
 def test_case_args_are_plain_data():
@@ -150,10 +161,70 @@ def test_finite_difference_attack_is_stopped_on_the_large_case():
     assert "not backpropagation" in out and score == 0.0  # (a loaded machine may stop more)
 
 
+def _large(function, hidden=False, seed=0):
+    return [c for c in BUILDERS[function](hidden=hidden, seed=seed) if c.long_steps][-1]
+
+
+@pytest.mark.parametrize("function", STEP_FUNCTIONS)
+def test_large_step_stops_finite_differences_and_is_easy_for_honest_code(function):
+    import time
+
+    case = _large(function)
+    assert case.info["directions"] and case.limit_factor is None  # 100x one step, at least 2 s
+    t0 = time.perf_counter()
+    SLOWEST_STEP[function](*case.args)  # loops over the batch
+    assert time.perf_counter() - t0 < 0.1 * case_limit(case)
+    # finite differences need two forward steps per entry of every input and weight
+    entries = sum(int(np.prod(o.shape)) for o in case.outputs)
+    assert entries > 3e5 and 2 * entries * case.ref_seconds > 20 * case_limit(case)
+
+
+@pytest.mark.parametrize("function", STEP_FUNCTIONS)
+def test_finite_difference_attack_is_stopped_on_the_large_step(function):
+    """Attack a1: right on every small case, past the time limit on the large step: score 0."""
+    import re
+
+    score, out = run(function, STEP_FD[function])
+    assert "ok   case 1 (" in out, out  # right values where finite differences can finish
+    assert re.search(r"FAIL case \d+ \(large:[^\n]*\n\s+stopped after [^\n]* on one large "
+                     r"step", out), out
+    assert "not backpropagation" in out and score == 0.0
+
+
+@pytest.mark.parametrize("function", STEP_FUNCTIONS)
+def test_small_cases_right_and_the_large_step_given_up_earn_nothing(function):
+    honest = SLOWEST_STEP[function]
+
+    def gives_up_when_large(*args):  # attack 01 on one step: raise where the limit would bite
+        if args[0].shape[1] > 100:
+            raise ValueError("too large")
+        return honest(*args)
+
+    score, out = run(function, gives_up_when_large)
+    n = len(BUILDERS[function]())
+    assert f"{n - 1} of {n} cases passed" in out and score == 0.0
+    assert f"the large case (case {n}, one step with too many weights" in out
+
+
 def test_large_reference_is_accurate():
-    for case in [c for c in G.lstm_backward_cases(hidden=True) if c.info.get("directions")]:
-        errors = compare(case, normalise_outputs(case, V.seq_right(*case.args)))
-        assert max(errors.values()) < TOLERANCE / 100, errors
+    right = {"lstm_backward": V.seq_right, "lstm_step_backward": V.step_right,
+             "gru_step_backward": V.gru_right}
+    for function, fn in right.items():
+        for hidden in (False, True):
+            for case in [c for c in BUILDERS[function](hidden=hidden) if c.info.get("directions")]:
+                errors = compare(case, normalise_outputs(case, fn(*case.args)))
+                assert max(errors.values()) < TOLERANCE / 100, (function, errors)
+
+
+def test_large_step_comes_from_the_seed_and_catches_every_step_mistake():
+    for function in STEP_FUNCTIONS:
+        a, b = _large(function, True, 0), _large(function, True, 1)
+        assert not np.array_equal(a.args[0], b.args[0])
+        assert not np.array_equal(a.info["directions"]["dW"], b.info["directions"]["dW"])
+    for m in [m for m in V.GATED_MISTAKES if m.function in STEP_FUNCTIONS]:
+        case = _large(m.function)
+        errors = compare(case, normalise_outputs(case, m.fn(*case.args)))
+        assert max(errors.values()) >= 100 * TOLERANCE, m.name
 
 
 def test_an_unwritten_function_scores_zero():

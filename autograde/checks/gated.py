@@ -12,8 +12,11 @@ and blocks i, f, g, o; ``c_t = f_t * c_{t-1} + i_t * g_t``, ``h_t = o_t * tanh(c
   ``cache = (x, h_prev, gates, U, W)``, blocks r, z, n.
 
 Every reference is a central-difference gradient (``h = 1e-5``) of the checker's own float64
-forward pass (:mod:`.gated_model`); the large case of ``lstm_backward`` (too long for finite
-differences within its limit) is compared along random directions, as in notebook 7.
+forward pass (:mod:`.gated_model`), except in each check's large case, compared along random
+directions as in notebook 7: ``lstm_backward``'s is too long for finite differences within its
+limit, and each step function's (:data:`STEP_LARGE`, ``h =`` :data:`.gated_model.STEP_H`) has
+too many weights. A large case gates its check (``long_steps``, :func:`.judge.check_score`):
+failing it scores the check 0.
 """
 
 from functools import lru_cache
@@ -25,15 +28,20 @@ from .gated_judge import judge_gated
 from .gated_model import (
     draw_gru,
     draw_lstm,
+    gru_directional,
     gru_gradient,
+    gru_loss,
     lstm_cache,
     lstm_directional,
     lstm_gradient,
+    step_directional,
     step_gradient,
+    step_loss,
     step_model,
 )
 from .judge import run_check
 from .memo import built
+from .probes import best_time
 
 # (N, D, H, nonzero h_prev and c_prev, saturated gates)
 STEP_VISIBLE = [(1, 3, 2, True, False), (2, 3, 4, True, False), (3, 2, 3, False, False),
@@ -43,6 +51,10 @@ SEQ_VISIBLE = [(1, 1, 3, 2, True, False, True), (2, 2, 3, 3, False, False, False
                (3, 3, 4, 3, True, False, True), (2, 6, 3, 4, True, True, False),
                (4, 12, 5, 4, True, False, True), (3, 16, 3, 3, True, False, False)]
 SEQ_LARGE = {False: (4, 150, 8, 24), True: (8, 200, 12, 32)}
+# (N, D, H) of each step function's large case, visible and hidden (drawn from the seed): about
+# 5e5 weights, so finite differences take about 1e6 forward steps, minutes against a 2 s limit,
+# while backpropagation is a few matrix products (docs/grading_integrity.md, a1)
+STEP_LARGE = (8, 256, 256)
 HIDDEN_EXTRA = 8
 
 
@@ -69,26 +81,34 @@ def _out(name, shape, symbols):
 
 # --- lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db) -----------------
 
+def _lstm_step_case(rng, N, D, H, nz, sat, large=False):
+    s = step_model(draw_lstm(rng, N, 1, D, H, nz, sat))
+    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    info = {"function": "lstm_step_backward", "step": s, "dh": dh, "dc": dc, "H": H}
+    if large:
+        info["directions"], reference = step_directional(s, dh, dc, rng)
+    else:
+        reference = step_gradient(s, dh, dc)
+    return Case(
+        label=f"{'large: ' if large else ''}{_state(nz, sat, N)}, D={D}, H={H}",
+        arg_names=["dh", "dc", "cache"], args=[dh, dc, s["cache"]],
+        outputs=[_out("dx", (N, D), "(N, D)"), _out("dh_prev", (N, H), "(N, H)"),
+                 _out("dc_prev", (N, H), "(N, H)"), _out("dU", (4 * H, D), "(4H, D)"),
+                 _out("dW", (4 * H, H), "(4H, H)"), _out("db", (4 * H,), "(4H,)")],
+        reference=reference, info=info, long_steps=int(large),
+        ref_seconds=best_time(lambda: step_loss(s, dh, dc)) if large else 0.0)
+
+
 @lru_cache(maxsize=8)
 def _lstm_step_cases(hidden, seed):
-    cases = []
-    for i, (N, D, H, nz, sat) in enumerate(_step_plan(hidden, seed, 80)):
-        rng = np.random.default_rng([seed, 81, i])
-        s = step_model(draw_lstm(rng, N, 1, D, H, nz, sat))
-        dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-        cases.append(Case(
-            label=f"{_state(nz, sat, N)}, D={D}, H={H}",
-            arg_names=["dh", "dc", "cache"], args=[dh, dc, s["cache"]],
-            outputs=[_out("dx", (N, D), "(N, D)"), _out("dh_prev", (N, H), "(N, H)"),
-                     _out("dc_prev", (N, H), "(N, H)"), _out("dU", (4 * H, D), "(4H, D)"),
-                     _out("dW", (4 * H, H), "(4H, H)"), _out("db", (4 * H,), "(4H,)")],
-            reference=step_gradient(s, dh, dc),
-            info={"function": "lstm_step_backward", "step": s, "dh": dh, "dc": dc, "H": H}))
-    return tuple(cases)
+    cases = [_lstm_step_case(np.random.default_rng([seed, 81, i]), *row)
+             for i, row in enumerate(_step_plan(hidden, seed, 80))]
+    large = _lstm_step_case(np.random.default_rng([seed, 86]), *STEP_LARGE, True, False, True)
+    return (*cases, large)
 
 
 def lstm_step_backward_cases(hidden=False, seed=0):
-    """Cases for ``lstm_step_backward`` with ``E = sum(dh * h_t) + sum(dc * c_t)``."""
+    """Cases for ``lstm_step_backward`` with ``E = sum(dh * h_t) + sum(dc * c_t)``, one large."""
     return list(_lstm_step_cases(bool(hidden), int(seed)))
 
 
@@ -144,27 +164,34 @@ def lstm_backward_cases(hidden=False, seed=0):
 
 # --- gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db) ---------------------------------
 
+def _gru_case(rng, N, D, H, nz, sat, large=False):
+    s = draw_gru(rng, N, D, H, nz, sat)
+    dh = rng.standard_normal((N, H))
+    info = {"function": "gru_step_backward", "step": s, "dh": dh, "H": H}
+    if large:
+        info["directions"], reference = gru_directional(s, dh, rng)
+    else:
+        reference = gru_gradient(s, dh)
+    state = _state(nz, sat, N).replace(", c_prev", "").replace(" = c_prev", "")
+    return Case(
+        label=f"{'large: ' if large else ''}{state}, D={D}, H={H}",
+        arg_names=["dh", "cache"], args=[dh, s["cache"]],
+        outputs=[_out("dx", (N, D), "(N, D)"), _out("dh_prev", (N, H), "(N, H)"),
+                 _out("dU", (3 * H, D), "(3H, D)"), _out("dW", (3 * H, H), "(3H, H)"),
+                 _out("db", (3 * H,), "(3H,)")],
+        reference=reference, info=info, long_steps=int(large),
+        ref_seconds=best_time(lambda: gru_loss(s, dh)) if large else 0.0)
+
+
 @lru_cache(maxsize=8)
 def _gru_cases(hidden, seed):
-    cases = []
-    for i, (N, D, H, nz, sat) in enumerate(_step_plan(hidden, seed, 84)):
-        rng = np.random.default_rng([seed, 85, i])
-        s = draw_gru(rng, N, D, H, nz, sat)
-        dh = rng.standard_normal((N, H))
-        cases.append(Case(
-            label=f"{_state(nz, sat, N).replace(', c_prev', '').replace(' = c_prev', '')}"
-                  f", D={D}, H={H}",
-            arg_names=["dh", "cache"], args=[dh, s["cache"]],
-            outputs=[_out("dx", (N, D), "(N, D)"), _out("dh_prev", (N, H), "(N, H)"),
-                     _out("dU", (3 * H, D), "(3H, D)"), _out("dW", (3 * H, H), "(3H, H)"),
-                     _out("db", (3 * H,), "(3H,)")],
-            reference=gru_gradient(s, dh),
-            info={"function": "gru_step_backward", "step": s, "dh": dh, "H": H}))
-    return tuple(cases)
+    cases = [_gru_case(np.random.default_rng([seed, 85, i]), *row)
+             for i, row in enumerate(_step_plan(hidden, seed, 84))]
+    return (*cases, _gru_case(np.random.default_rng([seed, 87]), *STEP_LARGE, True, False, True))
 
 
 def gru_step_backward_cases(hidden=False, seed=0):
-    """Cases for ``gru_step_backward`` with ``E = sum(dh * h_t)``."""
+    """Cases for ``gru_step_backward`` with ``E = sum(dh * h_t)``, one large."""
     return list(_gru_cases(bool(hidden), int(seed)))
 
 

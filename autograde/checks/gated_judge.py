@@ -73,9 +73,9 @@ def judge_gated(case, outcome):
     if answer is None:
         return passed, lines
     if case.info.get("directions"):
+        which = "step, row and gate" if case.time_axis else "row and gate"
         lines.append("(this large case compares your gradients along random directions with "
-                     "directional derivatives; the smaller cases show which step, row and gate "
-                     "are wrong)")
+                     f"directional derivatives; the smaller cases show which {which} are wrong)")
         return False, lines
     if case.time_axis in wrong:
         T = case.info["dhs"].shape[1] - 1

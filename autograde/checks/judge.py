@@ -46,6 +46,13 @@ def _timeout_lines(case, outcome):
     limit = case_limit(case)
     why = (f"{factor:.0f} times the checker's own forward pass ({case.ref_seconds * 1e3:.0f} ms)"
            if limit > MIN_LIMIT else "its floor")
+    if T == 1:  # one large step: the cost is in its number of weights, not in time
+        return [f"stopped after {outcome.elapsed:.1f} s on one large step, past its time "
+                f"limit of {limit:.1f} s ({why}). Backpropagating one step costs a few "
+                "matrix products, about as much as the forward step. Finite differences (with "
+                "numerical_gradient or by hand) cost two forward steps per entry of the inputs "
+                "and weights, about a million here, and cannot finish: write the step's chain "
+                "rule with whole-array operations (one matrix product per weight gradient)."]
     return [f"stopped after {outcome.elapsed:.1f} s on a sequence of T={T} steps, past its time "
             f"limit of {limit:.1f} s ({why}). Backpropagation needs one "
             "backward walk, about as long as one forward pass. Finite differences (with "
@@ -250,10 +257,17 @@ NOT_BACKPROPAGATION = (
     "right values on the short cases but cost T times more). Write the backward walk: one pass "
     "from t = T down to 1.")
 
+NOT_BACKPROPAGATION_STEP = (
+    "  score 0 for this check: your function ran past the time limit of the large step, so it is "
+    "not backpropagation (finite differences give right values on the small cases but cost two "
+    "forward steps per weight). Write the step's backward pass with whole-array operations.")
+
 
 def long_case_failed(case, number):
     """What a check says when its long case ``number`` failed without running past its limit."""
-    return (f"  score 0 for this check: the long case (case {number}, T={case.long_steps}) is the "
+    what = f"long case (case {number}, T={case.long_steps})" if case.long_steps > 1 else \
+        f"large case (case {number}, one step with too many weights for finite differences)"
+    return (f"  score 0 for this check: the {what} is the "
             "one that needs backpropagation, and your function does not pass it. The other "
             "cases count once it passes.")
 
@@ -272,7 +286,8 @@ def check_score(results):
     The fraction of cases passed, provided every long case (``case.long_steps``) passed: a long
     case is the one that shows backpropagation, so right values on the short cases earn nothing
     without it, however it failed (past its limit, wrong values, an exception, not run...).
-    ``why`` says so in words: :data:`NOT_BACKPROPAGATION` when a long case ran past its limit,
+    ``why`` says so in words: :data:`NOT_BACKPROPAGATION` when a long case ran past its limit
+    (:data:`NOT_BACKPROPAGATION_STEP` for a large single step, ``long_steps == 1``),
     else :func:`long_case_failed` when the long case cost the check the cases it passed
     (nothing is added when no case passed). The in-kernel checks and the trusted step both
     score this way.
@@ -282,8 +297,9 @@ def check_score(results):
         return 0.0, NOTHING_DONE if any(r[2] for r in results) else ""
     failed = [(i, case, outcome) for i, (case, outcome, passed, _lines) in enumerate(results, 1)
               if getattr(case, "long_steps", 0) and not passed]
-    if any(outcome is not None and outcome.timed_out for _i, _case, outcome in failed):
-        return 0.0, NOT_BACKPROPAGATION
+    timed = [case for _i, case, outcome in failed if outcome is not None and outcome.timed_out]
+    if timed:
+        return 0.0, NOT_BACKPROPAGATION if timed[0].long_steps > 1 else NOT_BACKPROPAGATION_STEP
     if failed:
         i, case, _outcome = failed[0]
         return 0.0, long_case_failed(case, i) if any(r[2] for r in results) else ""

@@ -213,3 +213,56 @@ def seq_finite_differences(dhs, cache):
             g[i] = (plus - minus) / 2e-5
         grads.append(g)
     return tuple(grads)
+
+
+def _logit(p):
+    return np.log(p) - np.log1p(-p)
+
+
+def _central_differences(args, loss):
+    """Central differences of ``loss()`` for every entry of ``args`` (changed and restored)."""
+    grads = []
+    for v in args:
+        g = np.zeros_like(v)
+        for i in np.ndindex(v.shape):
+            old = v[i]
+            v[i] = old + 1e-5
+            plus = loss()
+            v[i] = old - 1e-5
+            minus = loss()
+            v[i] = old
+            g[i] = (plus - minus) / 2e-5
+        grads.append(g)
+    return tuple(grads)
+
+
+def step_finite_differences(dh, dc, cache):
+    """Attack a1: the checker's own ``lstm_step`` differenced, ``b`` read off the gates."""
+    from autograde.checks.gated_model import lstm_step
+
+    x, h_prev, c_prev, gates, c, U, W = cache
+    H = h_prev.shape[1]
+    a = np.concatenate([_logit(gates[:, :2 * H]), np.arctanh(gates[:, 2 * H:3 * H]),
+                        _logit(gates[:, 3 * H:])], axis=1)
+    b = (a - x @ U.T - h_prev @ W.T).mean(axis=0)
+    args = [np.array(v, dtype=float) for v in (x, h_prev, c_prev, U, W, b)]
+
+    def loss():
+        h, c_t, _ = lstm_step(*args)
+        return float(np.sum(dh * h) + np.sum(dc * c_t))
+    return _central_differences(args, loss)
+
+
+def gru_finite_differences(dh, cache):
+    """Attack a1 on the GRU: ``b`` of r and z from the gates, of n from n and r."""
+    from autograde.checks.gated_model import gru_step
+
+    x, h_prev, gates, U, W = cache
+    H = h_prev.shape[1]
+    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    m, xa = h_prev @ W.T, x @ U.T
+    b = np.concatenate([(_logit(r) - xa[:, :H] - m[:, :H]).mean(0),
+                        (_logit(z) - xa[:, H:2 * H] - m[:, H:2 * H]).mean(0),
+                        (np.arctanh(n) - xa[:, 2 * H:] - r * m[:, 2 * H:]).mean(0)])
+    args = [np.array(v, dtype=float) for v in (x, h_prev, U, W, b)]
+    return _central_differences(args, lambda: float(np.sum(dh * gru_step(*args)[0])))
