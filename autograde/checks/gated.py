@@ -82,6 +82,7 @@ def _out(name, shape, symbols):
 # --- lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db) -----------------
 
 def _lstm_step_case(rng, N, D, H, nz, sat, large=False):
+    """One case; a ``large`` one is compared along random directions and gates the check."""
     s = step_model(draw_lstm(rng, N, 1, D, H, nz, sat))
     dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
     info = {"function": "lstm_step_backward", "step": s, "dh": dh, "dc": dc, "H": H}
@@ -165,6 +166,7 @@ def lstm_backward_cases(hidden=False, seed=0):
 # --- gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db) ---------------------------------
 
 def _gru_case(rng, N, D, H, nz, sat, large=False):
+    """One case; a ``large`` one is compared along random directions and gates the check."""
     s = draw_gru(rng, N, D, H, nz, sat)
     dh = rng.standard_normal((N, H))
     info = {"function": "gru_step_backward", "step": s, "dh": dh, "H": H}
