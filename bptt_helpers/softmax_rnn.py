@@ -114,14 +114,16 @@ def cross_entropy(outs, ys):
 
     Parameters
     ----------
-    outs : ndarray, shape (T, C)
+    outs : ndarray, shape (T, C) or (P, T, C)
+        With a leading axis: ``P`` sets of outputs for the same targets.
     ys : ndarray, shape (T, C)
 
     Returns
     -------
-    float
+    float, or ndarray of shape (P,)
     """
-    return float(-np.sum(np.asarray(ys) * np.log(np.maximum(outs, 1e-300))))
+    E = -np.sum(np.asarray(ys) * np.log(np.maximum(outs, 1e-300)), axis=(-2, -1))
+    return float(E) if np.ndim(E) == 0 else E
 
 
 def softmax_rnn_loss(xs, ys, U, V, W, s0=None):
@@ -207,8 +209,10 @@ def windowed_states(xs, U, W, starts, frozen):
     Parameters
     ----------
     xs : ndarray, shape (T, D)
-    U : ndarray, shape (H, D)
-    W : ndarray, shape (H, H)
+    U : ndarray, shape (H, D) or (P, H, D)
+    W : ndarray, shape (H, H) or (P, H, H)
+        With a leading axis, ``P`` parameter sets run together (one call for all
+        the perturbed copies of a numerical gradient).
     starts : ndarray of int, shape (T,)
         ``0 <= starts[t-1] < t``.
     frozen : ndarray, shape (T+1, H)
@@ -216,19 +220,21 @@ def windowed_states(xs, U, W, starts, frozen):
 
     Returns
     -------
-    ndarray, shape (T, H)
+    ndarray, shape (T, H) or (P, T, H)
         Row ``t-1`` holds ``s_t`` of loss ``E_t``'s window.
     """
-    T = xs.shape[0]
+    T, H = xs.shape[0], frozen.shape[1]
     t = np.arange(1, T + 1)
     starts = np.asarray(starts, dtype=int)
-    inputs = xs @ U.T  # (T, H): inputs[j-1] = U x_j
-    rows = frozen[starts].copy()  # (T, H)
+    inputs = xs @ np.swapaxes(U, -1, -2)  # (..., T, H): inputs[..., j-1, :] = U x_j
+    Wt = np.swapaxes(W, -1, -2)
+    batch = np.broadcast_shapes(np.shape(U)[:-2], np.shape(W)[:-2])
+    rows = np.broadcast_to(frozen[starts], batch + (T, H)).copy()  # (..., T, H)
     for m in range(1, int(np.max(t - starts)) + 1):
         j = starts + m  # (T,): the step each row computes now
         active = j <= t
         jj = np.minimum(j, t)
-        new = SIGMOID.forward(inputs[jj - 1] + rows @ W.T)  # (T, H)
+        new = SIGMOID.forward(inputs[..., jj - 1, :] + rows @ Wt)  # (..., T, H)
         rows = np.where(active[:, None], new, rows)
     return rows
 
@@ -236,12 +242,15 @@ def windowed_states(xs, U, W, starts, frozen):
 def windowed_loss(xs, ys, U, V, W, starts, frozen):
     """``sum_t E_t`` where each ``E_t`` is computed from ``s_{starts[t-1]}`` held at ``frozen``.
 
+    ``U``, ``V`` and ``W`` may carry a leading axis ``P`` of parameter sets (shapes
+    (P, H, D), (P, C, H), (P, H, H)); then one loss per set is returned.
+
     Returns
     -------
-    float
+    float, or ndarray of shape (P,)
     """
-    rows = windowed_states(xs, U, W, starts, frozen)  # (T, H)
-    return cross_entropy(softmax(rows @ V.T), ys)
+    rows = windowed_states(xs, U, W, starts, frozen)  # (..., T, H)
+    return cross_entropy(softmax(rows @ np.swapaxes(V, -1, -2)), ys)  # (..., T, C) outputs
 
 
 def surrogate_loss(xs, ys, U, V, W, k, frozen):

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import truncated_refs as R  # noqa: E402
 
 from autograde import check_tbptt_k1k2, check_truncated_bptt  # noqa: E402
+from autograde.checks.probes import batched_gradient  # noqa: E402
 from autograde.checks.truncated import (  # noqa: E402
     SIGMA_W,
     VISIBLE_TBPTT,
@@ -186,6 +187,26 @@ def test_surrogate_equals_loss_at_current_parameters():
     for k in (1, 3, None):
         assert surrogate_loss(*args, k, m["states"]) == pytest.approx(loss, rel=1e-12)
     assert windowed_loss(*args, tbptt_starts(9, 2, 3), m["states"]) == pytest.approx(loss)
+
+
+def test_batched_references_equal_one_copy_at_a_time():
+    """The references evaluate every perturbed copy in one batched windowed_loss call."""
+    m = softmax_model(11, 3, 4, 3, seed=5)
+    xs, ys, U, V, W, frozen = m["xs"], m["ys"], m["U"], m["V"], m["W"], m["states"]
+    starts = tbptt_starts(11, 2, 5)
+    Ws = W + 0.1 * np.random.default_rng(0).standard_normal((3, 4, 4))  # (P, H, H)
+    losses = windowed_loss(xs, ys, U, V, Ws, starts, frozen)
+    assert losses.shape == (3,)
+    for P in range(3):
+        assert losses[P] == pytest.approx(windowed_loss(xs, ys, U, V, Ws[P], starts, frozen),
+                                          rel=1e-13)
+    for name, x in (("U", U), ("V", V), ("W", W)):
+        def loss(arr, name=name):
+            return windowed_loss(**{"xs": xs, "ys": ys, "U": U, "V": V, "W": W, name: arr,
+                                    "starts": starts, "frozen": frozen})
+        batched = batched_gradient(loss, x)
+        assert batched.shape == x.shape
+        assert rel_error(batched, numerical_gradient(loss, x)) < 1e-10
 
 
 def test_tbptt_schedule_follows_the_spec():

@@ -35,7 +35,15 @@ from bptt_helpers.softmax_rnn import (
 )
 
 from .cases import Case, Output
-from .probes import Probe, best_time, central_difference, orthogonal, time_blocks, unit
+from .probes import (
+    Probe,
+    best_time,
+    central_difference,
+    central_differences,
+    orthogonal,
+    time_blocks,
+    unit,
+)
 
 T_LONG = 1000
 T_LONG_TRUNCATED = 500  # a window per loss makes the surrogate k times dearer to evaluate
@@ -158,16 +166,13 @@ def _surrogate_probes(m, starts):
     for name in ("U", "V", "W"):
         ps = [Probe("", None, unit(rng, base[name].shape)) for _ in range(PER_MATRIX)]
 
-        def along(Vd, name=name):
-            def at(eps):
-                p = {**base, name: base[name] + eps * Vd}
-                if name == "V":  # V does not touch the states: no window to recompute
-                    return cross_entropy(softmax(m["states"][1:] @ p["V"].T), m["ys"])
-                return windowed_loss(m["xs"], m["ys"], p["U"], p["V"], p["W"], starts,
-                                     m["states"])
-            return at
+        def losses(Xs, name=name):  # Xs: (2 PER_MATRIX,) + shape, perturbed copies
+            p = {**base, name: Xs}
+            if name == "V":  # V does not touch the states: no window to recompute
+                return cross_entropy(softmax(m["states"][1:] @ np.swapaxes(Xs, -1, -2)), m["ys"])
+            return windowed_loss(m["xs"], m["ys"], p["U"], p["V"], p["W"], starts, m["states"])
         probes["d" + name] = ps
-        ref["d" + name] = np.array([central_difference(along(p.V)) for p in ps])
+        ref["d" + name] = central_differences(losses, base[name], np.stack([p.V for p in ps]))
     return probes, ref
 
 

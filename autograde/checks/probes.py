@@ -52,6 +52,48 @@ def central_difference(loss_along, h=1e-5):
     return (loss_along(h) - loss_along(-h)) / (2 * h)
 
 
+def central_differences(losses, base, directions, h=1e-5):
+    """``central_difference`` along several directions, every loss in one call.
+
+    Parameters
+    ----------
+    losses : callable
+        ``losses(Xs) -> ndarray (2P,)`` for ``Xs`` of shape ``(2P,) + base.shape``.
+    base : ndarray, any shape
+    directions : ndarray, shape (P,) + base.shape
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        ``(E(base + h V_p) - E(base - h V_p)) / (2 h)`` for each direction ``V_p``.
+    """
+    directions = np.asarray(directions, dtype=np.float64)
+    P = directions.shape[0]
+    E = np.asarray(losses(np.concatenate([base + h * directions, base - h * directions])))
+    return (E[:P] - E[P:]) / (2 * h)
+
+
+def batched_gradient(losses, x, h=1e-5):
+    """Central-difference gradient of a loss that takes a batch of perturbed copies of ``x``.
+
+    The same numbers as ``bptt_helpers.numgrad.numerical_gradient`` (``x[i] +- h``), with
+    all ``2 x.size`` copies evaluated in one vectorised call.
+
+    Parameters
+    ----------
+    losses : callable
+        ``losses(Xs) -> ndarray (2n,)`` for ``Xs`` of shape ``(2n,) + x.shape``, ``n = x.size``.
+    x : ndarray, any shape
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+    """
+    x = np.asarray(x, dtype=np.float64)
+    basis = np.eye(x.size).reshape((x.size,) + x.shape)  # (n,) + x.shape
+    return central_differences(losses, x, basis, h).reshape(x.shape)
+
+
 def best_time(fn, repeats=3):
     """Smallest wall time of ``repeats`` calls of ``fn()`` in seconds (robust to a busy machine)."""
     best = float("inf")

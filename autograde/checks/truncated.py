@@ -43,6 +43,7 @@ from .cases import Case, Output
 from .judge import run_check
 from .large import tbptt_k1k2_long, truncated_bptt_long
 from .memo import built
+from .probes import batched_gradient
 
 SIGMA_W = 6.0  # sigma_max(W) for sigmoid states
 NAMES = ("dU", "dV", "dW")
@@ -88,10 +89,10 @@ def surrogate_gradient(m, starts):
     dict ``{"dU": (H, D), "dV": (C, H), "dW": (H, H)}``
     """
     xs, ys, U, V, W, frozen = m["xs"], m["ys"], m["U"], m["V"], m["W"], m["states"]
-    return {
-        "dU": numerical_gradient(lambda u: windowed_loss(xs, ys, u, V, W, starts, frozen), U),
-        "dV": numerical_gradient(lambda v: windowed_loss(xs, ys, U, v, W, starts, frozen), V),
-        "dW": numerical_gradient(lambda w: windowed_loss(xs, ys, U, V, w, starts, frozen), W),
+    return {  # each: every perturbed copy of one matrix in one batched windowed_loss call
+        "dU": batched_gradient(lambda u: windowed_loss(xs, ys, u, V, W, starts, frozen), U),
+        "dV": batched_gradient(lambda v: windowed_loss(xs, ys, U, v, W, starts, frozen), V),
+        "dW": batched_gradient(lambda w: windowed_loss(xs, ys, U, V, w, starts, frozen), W),
     }
 
 
