@@ -273,8 +273,10 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS,
     session = _Session(program, workdir, sandboxed, setup_seconds, errors)
     try:
         first = next((t.function for t in program.tests), None)
-        if first is not None:  # its cells run while the first cases are built
+        if first is not None:  # its cells run while the cases are built
             session.start(ids.index(f"answer_{first}") + 1 if f"answer_{first}" in ids else len(ids))
+        for test in program.tests:  # every case before any call: no build competes with a call
+            cached_cases(test.function, test.hidden, test.seed)
         for fn in dict.fromkeys(t.function for t in program.tests):
             upto = ids.index(f"answer_{fn}") + 1 if f"answer_{fn}" in ids else len(ids)
             for test in (t for t in program.tests if t.function == fn):
