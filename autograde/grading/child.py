@@ -14,9 +14,11 @@ itself, and measures the time of every call itself. Whatever the learner's code 
 this process can only change what it returns.
 """
 
+import importlib
 import io
 import os
 import sys
+import types
 
 import numpy as np
 
@@ -84,7 +86,32 @@ def make_shell():
     # Nothing is displayed here (MPLBACKEND=Agg): `%matplotlib inline` in a set-up cell would
     # only import pyplot, most of a set-up cell's second.
     shell.register_magic_function(lambda line="": None, "line", "matplotlib")
+    if "matplotlib" not in sys.modules:
+        mpl = sys.modules["matplotlib"] = DeferredModule("matplotlib")
+        mpl.pyplot = sys.modules["matplotlib.pyplot"] = DeferredModule("matplotlib.pyplot")
     return shell
+
+
+class DeferredModule(types.ModuleType):
+    """A module imported on its first use: the real one, loaded when an attribute is first read.
+
+    Set-up cells import ``matplotlib.pyplot`` for figures this process never draws, and the
+    import (with matplotlib's font list) is most of a notebook's set-up here: over half a
+    second of every graded notebook. The names a set-up cell binds (``plt``) are this object;
+    the first ``plt.<anything>`` imports the real module and copies it in, so a function that
+    does use pyplot gets the real one. (importlib's ``LazyLoader`` cannot do this: an
+    ``import`` statement of a module already in ``sys.modules`` reads its ``__spec__``, which
+    loads a lazy module at once.)
+    """
+
+    def __getattr__(self, attr):  # only for names not yet in this module's dict
+        for name in list(sys.modules):  # this module and the deferred ones inside it
+            if (name == self.__name__ or name.startswith(self.__name__ + ".")) \
+                    and isinstance(sys.modules[name], DeferredModule):
+                del sys.modules[name]
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(vars(real))
+        return getattr(real, attr)
 
 
 def run_cell(shell, source):
