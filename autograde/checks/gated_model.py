@@ -18,6 +18,7 @@ from bptt_helpers.gated import sigmoid
 from bptt_helpers.numgrad import numerical_gradient
 
 from .layer_model import DIRECTIONS, directional
+from .probes import batched_gradient, central_differences
 
 LSTM_KEYS = {"dxs": "xs", "dh0": "h0", "dc0": "c0", "dU": "U", "dW": "W", "db": "b"}
 STEP_KEYS = {"dx": "x", "dh_prev": "h_prev", "dc_prev": "c_prev", "dU": "U", "dW": "W", "db": "b"}
@@ -69,20 +70,29 @@ def lstm_step(x, h_prev, c_prev, U, W, b, shift=None, mistake=None, held=None):
 
 
 def lstm_hs(xs, h0, c0, U, W, b, shift=None):
-    """``hs (N, T+1, H)`` of the plain forward pass, lean (finite differences call it often)."""
-    N, T, _ = xs.shape
-    H = W.shape[1]
-    inputs = xs @ U.T + b  # (N, T, 4H), all steps at once
+    """``hs (N, T+1, H)`` of the plain forward pass, lean (finite differences call it often).
+
+    Any input may carry leading axes (``U (P, 4H, D)``, ...): ``P`` perturbed copies run
+    together, and ``hs`` is then ``(P, N, T+1, H)``.
+    """
+    N, T = xs.shape[-3], xs.shape[-2]
+    H = W.shape[-1]
+    flat = xs.reshape(xs.shape[:-3] + (N * T, xs.shape[-1]))  # (..., N*T, D): one product
+    inputs = flat @ np.swapaxes(U, -1, -2) + np.asarray(b)[..., None, :]  # (..., N*T, 4H)
+    inputs = inputs.reshape(inputs.shape[:-2] + (N, T, -1))  # (..., N, T, 4H)
     if shift is not None:
-        inputs = inputs + shift[:, 1:]
-    hs = np.empty((N, T + 1, H))
-    hs[:, 0], h, c = h0, h0, c0
+        inputs = inputs + shift[..., 1:, :]
+    Wt = np.swapaxes(W, -1, -2)
+    batch = np.broadcast_shapes(inputs.shape[:-3], np.shape(h0)[:-2], np.shape(c0)[:-2],
+                                W.shape[:-2])
+    hs = np.empty(batch + (N, T + 1, H))
+    hs[..., 0, :], h, c = h0, h0, c0
     for t in range(T):
-        a = inputs[:, t] + h @ W.T
+        a = inputs[..., t, :] + h @ Wt
         s = 0.5 + 0.5 * np.tanh(0.5 * a)  # sigmoid of every block (g's is not used)
-        c = s[:, H:2 * H] * c + s[:, :H] * np.tanh(a[:, 2 * H:3 * H])
-        h = s[:, 3 * H:] * np.tanh(c)
-        hs[:, t + 1] = h
+        c = s[..., H:2 * H] * c + s[..., :H] * np.tanh(a[..., 2 * H:3 * H])
+        h = s[..., 3 * H:] * np.tanh(c)
+        hs[..., t + 1, :] = h
     return hs
 
 
@@ -172,16 +182,18 @@ def lstm_cache(m):
 def lstm_loss(m, dhs, mistake=None, shift=None, **change):
     """``E = sum(dhs * hs)`` with some of ``xs, h0, c0, U, W, b`` replaced."""
     p = [change.get(k, m[k]) for k in LSTM_KEYS.values()]
-    if mistake is None:
-        return float(np.sum(dhs * lstm_hs(*p, shift=shift)))
+    if mistake is None:  # a batch of changed copies gives a loss per copy
+        E = np.sum(dhs * lstm_hs(*p, shift=shift), axis=(-3, -2, -1))
+        return float(E) if np.ndim(E) == 0 else E
     hs = lstm_run(*p, shift=shift, mistake=mistake, held=m["values"])[0]
     return float(np.sum(dhs * hs))
 
 
 def lstm_gradient(m, dhs, mistake=None, names=tuple(LSTM_KEYS)):
     """Numerical gradients ``{dxs, dh0, dc0, dU, dW, db}`` (or ``names``) of ``lstm_loss``."""
-    return {g: numerical_gradient(lambda v, k=LSTM_KEYS[g]: lstm_loss(m, dhs, mistake, **{k: v}),
-                                  m[LSTM_KEYS[g]]) for g in names}
+    grad = numerical_gradient if mistake else batched_gradient  # the plain loss takes batches
+    return {g: grad(lambda v, k=LSTM_KEYS[g]: lstm_loss(m, dhs, mistake, **{k: v}),
+                    m[LSTM_KEYS[g]]) for g in names}
 
 
 # Step of the large one-step cases' central differences: their directions move a (4H, D) weight
@@ -190,19 +202,21 @@ def lstm_gradient(m, dhs, mistake=None, names=tuple(LSTM_KEYS)):
 STEP_H = 1e-6
 
 
-def directions_of(keys, point, loss, rng, h=1e-5):
+def directions_of(keys, point, loss, rng, h=1e-5, batched=False):
     """``(dirs, ref)``: random directions ``(DIRECTIONS, *shape)`` for each gradient in ``keys``
-    (gradient name -> name in ``point``) and ``loss(**{name: value})``'s derivatives along them."""
+    (gradient name -> name in ``point``) and ``loss(**{name: value})``'s derivatives along them.
+    ``batched``: ``loss`` takes every shifted copy at once."""
+    along = central_differences if batched else directional
     dirs, ref = {}, {}
     for g, k in keys.items():
         dirs[g] = rng.standard_normal((DIRECTIONS,) + point[k].shape)
-        ref[g] = directional(lambda p, k=k: loss(**{k: p}), point[k], dirs[g], h)
+        ref[g] = along(lambda p, k=k: loss(**{k: p}), point[k], dirs[g], h)
     return dirs, ref
 
 
 def lstm_directional(m, dhs, rng):
     """Random directions and the loss's directional derivatives for the six gradients."""
-    return directions_of(LSTM_KEYS, m, lambda **c: lstm_loss(m, dhs, **c), rng)
+    return directions_of(LSTM_KEYS, m, lambda **c: lstm_loss(m, dhs, **c), rng, batched=True)
 
 
 def step_model(m):

@@ -21,8 +21,6 @@ cannot finish within its time limit; its reference is a few random directional d
 
 import numpy as np
 
-from bptt_helpers.numgrad import numerical_gradient
-
 from .cases import ACTS, Case, Output
 from .judge import case_limit, run_check  # noqa: F401 - case_limit for tests
 from .layer_judge import judge_layer
@@ -30,7 +28,6 @@ from .layer_model import (
     DIRECTIONS,
     KEYS,
     cache_of,
-    directional,
     draw_layer,
     draw_stack,
     layer_directional,
@@ -38,6 +35,7 @@ from .layer_model import (
     stack_loss,
 )
 from .memo import built
+from .probes import batched_gradient, central_differences
 
 
 def _label(N, T, D, H, act, m, dstates=None, large=False):
@@ -162,9 +160,9 @@ def rnn_stack_backward_cases(hidden=False, seed=0):
                 if large:
                     v = rng.standard_normal((DIRECTIONS,) + m[k].shape)
                     info["directions"][prefix + g] = v
-                    reference[prefix + g] = directional(loss, m[k], v)
+                    reference[prefix + g] = central_differences(loss, m[k], v)
                 else:
-                    reference[prefix + g] = numerical_gradient(loss, m[k])
+                    reference[prefix + g] = batched_gradient(loss, m[k])
         if not large:
             del info["directions"]
         info["time_axes"] = [f"layer {lvl} dxs" for lvl in range(len(Hs), 0, -1)]

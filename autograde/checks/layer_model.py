@@ -11,25 +11,35 @@ import time
 import numpy as np
 
 from bptt_helpers.activators import get_activator
-from bptt_helpers.numgrad import numerical_gradient
 
 from .cases import SIGMA
+from .probes import batched_gradient, central_differences
 
 KEYS = {"dxs": "xs", "ds0": "s0", "dU": "U", "dW": "W", "db": "b"}  # gradient -> what it differentiates
 DIRECTIONS = 4  # random directional derivatives per tensor in a large case
 
 
 def layer_forward(xs, s0, U, W, b, f, net_shift=None):
-    """``(states, nets)``, both ``(N, T+1, H)``; ``net_shift (N, T+1, H)`` is added to the nets."""
-    N, T, _ = xs.shape
-    H = W.shape[0]
-    states, nets = np.zeros((N, T + 1, H)), np.zeros((N, T + 1, H))
-    states[:, 0] = s0
+    """``(states, nets)``, both ``(N, T+1, H)``; ``net_shift (N, T+1, H)`` is added to the nets.
+
+    Any input may carry leading axes (``xs (P, N, T, D)``, ``U (P, H, D)``, ...): ``P``
+    perturbed copies run together, and ``states``, ``nets`` are then ``(P, N, T+1, H)``.
+    """
+    N, T = xs.shape[-3], xs.shape[-2]
+    H = W.shape[-1]
+    b = np.asarray(b)[..., None, :]  # (..., 1, H)
+    Ut, Wt = np.swapaxes(U, -1, -2), np.swapaxes(W, -1, -2)
+    shapes = [xs.shape[:-3], np.shape(s0)[:-2], U.shape[:-2], W.shape[:-2], b.shape[:-2]]
+    if net_shift is not None:
+        shapes.append(net_shift.shape[:-3])
+    batch = np.broadcast_shapes(*shapes)
+    states, nets = np.zeros(batch + (N, T + 1, H)), np.zeros(batch + (N, T + 1, H))
+    states[..., 0, :] = s0
     for t in range(1, T + 1):
-        nets[:, t] = xs[:, t - 1] @ U.T + states[:, t - 1] @ W.T + b
+        nets[..., t, :] = xs[..., t - 1, :] @ Ut + states[..., t - 1, :] @ Wt + b
         if net_shift is not None:
-            nets[:, t] += net_shift[:, t]
-        states[:, t] = f.forward(nets[:, t])
+            nets[..., t, :] += net_shift[..., t, :]
+        states[..., t, :] = f.forward(nets[..., t, :])
     return states, nets
 
 
@@ -70,19 +80,25 @@ def layer_loss(m, dstates, **change):
     p = {k: change.get(k, m[k]) for k in ("xs", "s0", "U", "W", "b")}
     states, _ = layer_forward(p["xs"], p["s0"], p["U"], p["W"], p["b"], m["activator"],
                               change.get("net_shift"))
-    return float(np.sum(dstates * states))
+    return _weighted_sum(dstates, states)
+
+
+def _weighted_sum(dstates, states):
+    """``sum(dstates * states)``: a float, or ``(P,)`` for ``P`` copies of the states."""
+    E = np.sum(dstates * states, axis=(-3, -2, -1))
+    return float(E) if np.ndim(E) == 0 else E
 
 
 def layer_gradient(m, dstates, names=tuple(KEYS)):
     """Numerical ``{dxs, ds0, dU, dW, db}`` (or those in ``names``) of ``E = sum(dstates * states)``."""
-    return {g: numerical_gradient(lambda v, k=KEYS[g]: layer_loss(m, dstates, **{k: v}), m[KEYS[g]])
+    return {g: batched_gradient(lambda v, k=KEYS[g]: layer_loss(m, dstates, **{k: v}), m[KEYS[g]])
             for g in names}
 
 
 def layer_deltas(m, dstates):
     """Numerical ``deltas (N, T+1, H)``, ``deltas[:, t] = dE/dnet_t`` (row 0 is 0)."""
-    deltas = numerical_gradient(lambda shift: layer_loss(m, dstates, net_shift=shift),
-                                np.zeros_like(m["states"]))
+    deltas = batched_gradient(lambda shift: layer_loss(m, dstates, net_shift=shift),
+                              np.zeros_like(m["states"]))
     deltas[:, 0] = 0.0
     return deltas
 
@@ -97,7 +113,8 @@ def layer_directional(m, dstates, rng):
     dirs, ref = {}, {}
     for g, k in KEYS.items():
         dirs[g] = rng.standard_normal((DIRECTIONS,) + m[k].shape)
-        ref[g] = directional(lambda p, k=k: layer_loss(m, dstates, **{k: p}), m[k], dirs[g])
+        ref[g] = central_differences(lambda p, k=k: layer_loss(m, dstates, **{k: p}), m[k],
+                                     dirs[g])
     return dirs, ref
 
 
@@ -121,6 +138,6 @@ def stack_loss(layers, dstates, level, **change):
         p = {k: (change[k] if i == level and k in change else m[k])
              for k in ("xs", "s0", "U", "W", "b")}
         if i > level:
-            p["xs"] = states[:, 1:]
+            p["xs"] = states[..., 1:, :]
         states, _ = layer_forward(p["xs"], p["s0"], p["U"], p["W"], p["b"], m["activator"])
-    return float(np.sum(dstates * states))
+    return _weighted_sum(dstates, states)
