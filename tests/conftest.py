@@ -34,6 +34,7 @@ os.environ["BPTT_FIRST_WORKER_UID"] = str(61000 + 100 * _k)
 # The longest modules first: pytest-xdist hands out whole modules in collection order, so the
 # short ones then fill the end of the run instead of one long module running alone.
 LONGEST_FIRST = ["test_hostile.py", "test_nbgrader_e2e.py", "test_selfcheck.py", "test_trusted.py",
+                 "test_selfcheck_kernel.py",
                  "test_gradescope.py", "test_browser.py", "test_exchange.py", "test_cli.py"]
 
 

@@ -1,0 +1,56 @@
+"""`bptt check --all-cells`: every cell in a real Jupyter kernel, as Run All does; the notebooks
+without a graded function run to the end under grading."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from selfcheck_nb import LONG_RUNS, ROOT, bptt, needs_notebooks, tiny_notebook  # noqa: E402
+
+
+@needs_notebooks
+@pytest.mark.parametrize("name", sorted(LONG_RUNS))
+def test_long_notebooks_run_cheaply_under_grading(name):
+    path = ROOT / "solutions" / "bptt" / name
+    if not path.exists():
+        pytest.skip(f"no {name} yet")
+    env = dict(os.environ, BPTT_GRADING="1")  # what the grading sandbox sets
+    start = time.perf_counter()
+    proc = bptt("check", "--all-cells", path, env=env)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "raised" not in proc.stdout
+    assert seconds < 90, f"{name} took {seconds:.0f} s under grading (a full run takes minutes)"
+
+
+def test_crashing_cell_and_endless_loop_are_reported(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb",
+                         new_code_cell("raise RuntimeError('boom')"),
+                         new_code_cell("while True:\n    pass"),
+                         new_code_cell("print('the kernel still runs')"))
+    proc = bptt("check", "--all-cells", path, "--timeout", "10")  # set-up imports take seconds
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
+    assert "RuntimeError: boom" in proc.stdout
+    assert "ran past 10 s" in proc.stdout and "endless loop" in proc.stdout
+    assert "exercises passed, but some cells raised errors" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
+    stubborn = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+                "    except KeyboardInterrupt:\n        pass")
+    path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(stubborn))
+    proc = bptt("check", "--all-cells", path, "--timeout", "10")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian" not in proc.stdout  # its hidden cases never ran
+    assert "stopped: the kernel stopped answering" in proc.stdout
+    assert "KeyboardInterrupt" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
