@@ -13,7 +13,8 @@ Inside (see docs/grading_integrity.md for the threat model):
   sandbox's first process ends or is killed, every process in it dies (no daemon survives);
 - an unprivileged user: as root, a real unprivileged uid (``setpriv`` after the mounts); as
   another user, that user's own rights, mapped to an unprivileged uid in a user namespace;
-- a scrubbed environment and resource limits (address space, processes, file size, CPU).
+- a scrubbed environment and resource limits (address space, processes, file size, CPU);
+- no new session (:mod:`.seccomp`): all its processes share one slice of the CPU.
 
 :func:`wrap` turns a command into the sandboxed command. :func:`require` says whether
 grading may go on: without bubblewrap it refuses, unless the instructor set the loudly
@@ -26,6 +27,8 @@ import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
+
+from . import seccomp
 
 UNSAFE_ENV = "BPTT_UNSAFE_NO_SANDBOX"
 UID_ENV = "BPTT_SANDBOX_UID"  # the uid learner code runs as (as root); one per batch worker
@@ -190,7 +193,7 @@ def wrap(argv, workdir, *, env=None, rw_dirs=(), memory=MEMORY_BYTES, cpu_second
     limits = [f"--as={memory}", f"--nproc={MAX_PROCESSES}", f"--fsize={FILE_BYTES}", "--core=0"]
     if cpu_seconds:
         limits.append(f"--cpu={int(cpu_seconds)}")
-    return [*args, "--", "/usr/bin/prlimit", *limits, "--", *argv]
+    return seccomp.with_filter([*args, "--", "/usr/bin/prlimit", *limits, "--", *argv])
 
 
 @lru_cache(maxsize=1)

@@ -54,7 +54,7 @@ def check_exercises(path, timeout=CELL_TIMEOUT, progress=None):
     try:
         verdicts = grade_program(program, path.parent, sandboxed=False, setup_seconds=timeout,
                                  errors=errors, on_test=on_test, run_all=True,
-                                 show_printed=True)
+                                 show_printed=True, overlap=True)
     finally:
         if bar is not None:
             bar.clear()

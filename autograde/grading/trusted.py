@@ -125,8 +125,8 @@ class _Session:
     def start(self, upto):
         """Start the learner's process and send it the cells before index ``upto`` at once.
 
-        It starts and runs them while the grader builds the first function's cases; their
-        replies are read by :meth:`ready`. Only cells of :data:`PREFETCH_BYTES` in all are
+        It runs them on its own (while ``bptt check`` builds the cases); their replies are
+        read by :meth:`ready`. Only cells of :data:`PREFETCH_BYTES` in all are
         sent ahead, so that sending never waits for the process to read (a pipe holds more).
         """
         if self.proc is not None or self.failed:
@@ -246,7 +246,7 @@ def _judge_cases(session, upto, test, cases):
 
 
 def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS, errors=None,
-                  on_test=None, run_all=False, show_printed=False):
+                  on_test=None, run_all=False, show_printed=False, overlap=False):
     """Judge every test cell of ``program``; a list of :class:`Verdict` in the order of its tests.
 
     Parameters
@@ -267,16 +267,24 @@ def grade_program(program, workdir, sandboxed=True, setup_seconds=SETUP_SECONDS,
     show_printed : bool
         Put what the function printed or warned into the feedback (``bptt check``, a learner's
         own cases); grading never does (a function could print the graded cases).
+    overlap : bool
+        Start the learner's process (its first set-up and answer cells) while the cases are
+        built (``bptt check``: a learner's own seconds). Grading never does: each case's time
+        limit comes from the checker's own run, timed as it is built, and learner code running
+        meanwhile (processes it leaves busy) could stretch that time, and so the limits.
     """
     verdicts = {}
     ids = [c["grade_id"] for c in program.cells]
     session = _Session(program, workdir, sandboxed, setup_seconds, errors)
     try:
         first = next((t.function for t in program.tests), None)
-        if first is not None:  # its cells run while the cases are built
-            session.start(ids.index(f"answer_{first}") + 1 if f"answer_{first}" in ids else len(ids))
-        for test in program.tests:  # every case before any call: no build competes with a call
-            cached_cases(test.function, test.hidden, test.seed)
+        upto = ids.index(f"answer_{first}") + 1 if f"answer_{first}" in ids else len(ids)
+        if first is not None and overlap:  # the first cells run while the cases are built
+            session.start(upto)
+        for test in program.tests:  # every case, and its reference time, before any learner code
+            cached_cases(test.function, test.hidden, test.seed)  # (or any call) when grading
+        if first is not None:
+            session.start(upto)
         for fn in dict.fromkeys(t.function for t in program.tests):
             upto = ids.index(f"answer_{fn}") + 1 if f"answer_{fn}" in ids else len(ids)
             for test in (t for t in program.tests if t.function == fn):

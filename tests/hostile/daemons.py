@@ -1,8 +1,8 @@
 # ruff: noqa
 """Background processes that try to outlive the sandbox and touch later students' grading.
 
-Right code, and the answer cell starts a daemon (double fork, setsid, SIGHUP/SIGTERM
-ignored) that holds 40 sleeping processes of the sandbox's user for two minutes (a later
+Right code, and the answer cell starts a daemon (double fork, setsid tried (the sandbox
+refuses it), SIGHUP/SIGTERM ignored) that holds 40 sleeping processes of the sandbox's user for two minutes (a later
 student of the same worker, the same user, would run out of processes) and meanwhile
 tries to write into every other student's notebooks it can name. The sandbox's PID
 namespace must end them all with the notebook: nothing of the batch is left running.
@@ -26,7 +26,10 @@ def _daemon():
     if pid:
         os.waitpid(pid, 0)
         return
-    os.setsid()
+    try:
+        os.setsid()
+    except OSError:  # the sandbox's seccomp filter: no new session
+        pass
     if os.fork():
         os._exit(0)
     for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):

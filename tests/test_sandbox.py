@@ -1,0 +1,44 @@
+"""The grading sandbox (autograde.grading.sandbox): what learner code can and cannot do in it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograde.grading import sandbox, seccomp
+
+pytestmark = pytest.mark.usefixtures("sandbox_ready")
+
+PROBE = """
+import os, subprocess, sys
+try:
+    os.setsid()
+    print("setsid: allowed")
+except PermissionError:
+    print("setsid: refused")
+child = subprocess.run([sys.executable, "-c", "import os; os.setpgid(0, 0); print('child ran')"],
+                       capture_output=True, text=True)
+print(child.stdout.strip() or child.stderr.strip()[-200:])
+print("one session:", os.getsid(0) == os.getsid(os.getppid()))
+"""
+
+
+def test_learner_code_cannot_start_a_session_of_its_own(tmp_path):
+    proc = subprocess.run(sandbox.wrap([sys.executable, "-I", "-c", PROBE], tmp_path),
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["setsid: refused", "child ran", "one session: True"]
+
+
+def test_the_filter_denies_setsid_on_every_abi_it_names():
+    code = seccomp.program()
+    assert len(code) % 8 == 0  # struct sock_filter records
+    words = [code[i:i + 8] for i in range(0, len(code), 8)]
+    for arch, numbers in seccomp.SETSID.items():
+        assert any(w == seccomp._op(seccomp.JEQ_K, arch, 0, w[3]) for w in words), hex(arch)
+        for nr in numbers:
+            assert any(w[:2] == seccomp._op(seccomp.JEQ_K, nr)[:2]
+                       and w[4:] == seccomp._op(seccomp.JEQ_K, nr)[4:] for w in words), nr
+    assert words[-1] == seccomp._op(seccomp.RET_K, seccomp.ALLOW)
+    assert Path(seccomp.filter_file()).read_bytes() == code
