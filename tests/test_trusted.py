@@ -318,6 +318,33 @@ def test_the_long_case_is_called_last_when_visible_and_first_when_hidden():
         assert sorted(trusted.call_order(hidden, True)) == list(range(len(hidden)))
 
 
+@pytest.mark.parametrize("overlap", [False, True])
+def test_grading_builds_every_case_before_learner_code_runs(overlap, monkeypatch):
+    # Attack 4b: a case's time limit comes from the checker's run, timed as the case is built;
+    # learner processes left busy meanwhile stretched it. Grading builds every case before the
+    # learner's process starts; only `bptt check` (overlap=True) lets them run side by side.
+    from variants.mistakes import BY_FUNCTION
+
+    events, build, start = [], trusted.cached_cases, trusted.LearnerProcess
+    monkeypatch.setattr(trusted, "cached_cases",
+                        lambda *a: events.append(("build", a[0], a[1])) or build(*a))
+    monkeypatch.setattr(trusted, "LearnerProcess",
+                        lambda *a, **k: events.append(("start",)) or start(*a, **k))
+    names = [m.name for m in BY_FUNCTION["step_jacobian"][:1]]
+    grade_program(_variants_program("mistakes", "step_jacobian", names), ROOT / "notebooks" / "bptt",
+                  sandboxed=False, overlap=overlap)
+    first_start = events.index(("start",))
+    first_build = {}  # (function, hidden) -> when its cases were first asked for
+    for i, e in enumerate(events):
+        if e[0] == "build":
+            first_build.setdefault(e[1:], i)
+    assert set(first_build) == {("step_jacobian", False), ("step_jacobian", True)}
+    if overlap:
+        assert first_start == 0
+    else:
+        assert max(first_build.values()) < first_start
+
+
 def test_a_missing_answer_cell_is_named_not_blamed_on_running(sandbox_ready):
     # Attack review F5: an honest calc_delta retyped into a new cell scored 0 with "Did you
     # run the answer cell that defines it?", although the learner had run it.
