@@ -32,7 +32,7 @@ from . import sandbox
 from .course import ASSIGNMENT, RELEASE, CourseError, make_course, run_nbgrader
 from .intake import STUDENT_ID
 from .preprocessors import SEED_FILE, course_seed
-from .workers import Worker, WorkerError, WorkerTimeout
+from .workers import Worker, WorkerError, WorkerTimeout, blas_threads
 
 MARKER = ".bptt-grade-folder"
 STUDENT_SECONDS = 600  # wall clock for one student's intake, autograde and feedback, at most
@@ -265,7 +265,8 @@ def grade_batch(root, submissions, dest, workers=None, out=print, scores_only=Fa
         f"{len(todo)} to grade with {workers} worker(s)"
         + (" (scores only: no kernels, no figures)" if scores_only else ""))
     t0 = time.perf_counter()
-    pool = [Worker(dest / "workers" / str(k), k, log) for k in range(min(workers, len(todo)) or 1)]
+    n = min(workers, len(todo)) or 1
+    pool = [Worker(dest / "workers" / str(k), k, log, blas_threads(n)) for k in range(n)]
     try:
         results, lock = dict(done), threading.Lock()
 

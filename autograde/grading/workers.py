@@ -25,6 +25,17 @@ from .course import keep_out_of_home
 # on one machine (the test suite's parallel workers) each need their own range: the
 # sandbox's process limit counts every process of a uid.
 FIRST_UID = int(os.environ.get("BPTT_FIRST_WORKER_UID", "61000"))
+BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def blas_threads(workers):
+    """BLAS threads for each of ``workers`` grading processes: the cores shared out, at least 1.
+
+    numpy's OpenBLAS starts a thread per core in every process, and its idle threads spin: two
+    workers on two cores with two threads each ran the checks' references 1.3-1.5x slower than
+    with one thread each (learner code runs with one thread anyway, :mod:`.sandbox`).
+    """
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def remove_tree(path):
@@ -48,8 +59,8 @@ class WorkerTimeout(WorkerError):
 class Worker:
     """A long-lived ``python -m autograde.grading.worker COURSE`` in its own course folder."""
 
-    def __init__(self, course, index, log):
-        self.course, self.index, self.log = course, index, log
+    def __init__(self, course, index, log, threads=None):
+        self.course, self.index, self.log, self.threads = course, index, log, threads
         self.proc, self.tmp = None, None
 
     def _start(self):
@@ -57,6 +68,8 @@ class Worker:
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
         env[sandbox.UID_ENV] = str(FIRST_UID + self.index)  # workers never share a uid
+        for var in BLAS_VARS if self.threads else ():  # the instructor's own setting wins
+            env.setdefault(var, str(self.threads))
         self._remove_tmp()
         self.tmp = tempfile.mkdtemp(prefix=f"bptt-worker{self.index}-")
         env["TMPDIR"] = self.tmp
