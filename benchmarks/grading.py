@@ -13,6 +13,8 @@ Measured in one run, on the solutions as the submission:
   kernel shutdown, trusted step, the rest of nbgrader, and feedback;
 - ``bptt grade`` throughput with 1 and 2 workers, each run starting from the course released
   once (the release is timed on its own: it is done once per class, whatever the workers);
+  beside it, the machine's own scaling: the floor's program run twice at once vs once (two
+  workers cannot gain more over one than two such processes do over one);
 - ``bptt check`` on notebooks 1 to 5 of the solutions: each notebook's seconds as the command
   reports them, and the whole command's wall time per notebook (its start-up shared).
 
@@ -69,6 +71,27 @@ def floor_seconds(folder):
     out = subprocess.run([sys.executable, "-c", FLOOR, str(folder)], capture_output=True,
                          text=True, check=True, env=keep_out_of_home(dict(__import__("os").environ)))
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def machine_scaling(folder):
+    """What two cores give here: the floor's work done twice at once vs once, as a speed-up.
+
+    ``2 * wall(one process) / wall(two processes at once)``, each process with one BLAS thread:
+    2.0 on two independent cores; less where the cores share a physical core or a busy host.
+    Two workers cannot grade faster, relative to one, than the machine runs two such processes.
+    """
+    env = keep_out_of_home(dict(__import__("os").environ, OPENBLAS_NUM_THREADS="1",
+                                OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"))
+
+    def wall(n):
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", FLOOR, str(folder)], env=env,
+                                  stdout=subprocess.DEVNULL) for _ in range(n)]
+        if any(p.wait() for p in procs):
+            raise RuntimeError("the floor program failed")
+        return time.perf_counter() - t0
+
+    return 2 * wall(1) / wall(2)
 
 
 def course_with_solutions(tmp, name, config=None):
@@ -192,12 +215,16 @@ def main():
                 print(f"  {phase:<18} {seconds:7.2f} s")
         if not args.skip_throughput:
             template, release_s = release_once(tmp)
+            machine = [machine_scaling(ROOT / "solutions" / "bptt")]
             one = throughput(tmp, template, args.students, 1)
             two = throughput(tmp, template, args.students, 2)
+            machine.append(machine_scaling(ROOT / "solutions" / "bptt"))
             print(f"\nbptt grade, {args.students} whole-course submissions: {one:.2f}/min with 1 "
                   f"worker, {two:.2f}/min with 2: {two / one:.2f}x (target >= 1.8x: "
                   f"{'met' if two / one >= 1.8 else 'NOT met'}); each run starts from the "
                   f"released course (releasing it, once per class: {release_s:.1f} s)")
+            print("this machine's own scaling, the floor's work twice at once vs once (before "
+                  f"and after the throughput runs): {machine[0]:.2f}x, {machine[1]:.2f}x")
 
 
 if __name__ == "__main__":
