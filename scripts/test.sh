@@ -11,4 +11,4 @@ bptt release --check
 # and the extra worker keeps the cores busy meanwhile (on 2 cores: 2 workers 594-642 s, 3 workers
 # 482 s). BPTT_TEST_WORKERS=0 runs them in this one process.
 echo "==> pytest"
-python -m pytest -n "${BPTT_TEST_WORKERS:-$(( $(nproc) + 1 ))}" --dist loadscope "$@"
+python -m pytest -n "${BPTT_TEST_WORKERS:-$(( $(nproc) + 1 ))}" --dist loadscope --no-loadscope-reorder "$@"
