@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograde.checks import cases as C
 from autograde.checks import judge as checks
+from autograde.checks.limits import LIMIT_FACTOR, MAX_TIMEOUTS, MIN_LIMIT, case_limit
 from autograde.checks.safe_call import call_safely
 
 # correct versions from the test suite's catalogue (the project ships no solutions in packages)
@@ -54,7 +55,7 @@ def main():
             t_build = time.perf_counter() - t0
             t_ok, s_ok = timed(check, fn, hidden)
             t_loop, s_loop = timed(check, endless, hidden)
-            limits = [checks.case_limit(c) for c in cases]
+            limits = [case_limit(c) for c in cases]
             long = [c for c in cases if c.long_steps]
             t_long = (call_safely(fn, long[0].args, long[0].arg_names, 60).elapsed
                       if long else float("nan"))
@@ -62,9 +63,9 @@ def main():
             print(f"{label:<24}", end="")
             print(f"{len(cases):>6}{t_build:>9.3f}{t_ok:>9.3f}{s_ok:>7.2f}{t_loop:>11.2f}"
                   f"{s_loop:>7.2f}{t_long:>8.3f}   {min(limits):.1f}-{max(limits):.1f}")
-    print(f"\nMIN_LIMIT = {checks.MIN_LIMIT} s, LIMIT_FACTOR = {checks.LIMIT_FACTOR}, "
-          f"MAX_TIMEOUTS = {checks.MAX_TIMEOUTS}: an endless loop costs about "
-          f"{checks.MAX_TIMEOUTS * checks.MIN_LIMIT:.0f} s per check (cell timeout: 120 s in nbgrader_config.py)")
+    print(f"\nMIN_LIMIT = {MIN_LIMIT} s, LIMIT_FACTOR = {LIMIT_FACTOR}, "
+          f"MAX_TIMEOUTS = {MAX_TIMEOUTS}: an endless loop costs about "
+          f"{MAX_TIMEOUTS * MIN_LIMIT:.0f} s per check (cell timeout: 120 s in nbgrader_config.py)")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import truncated_refs as R  # noqa: E402
 from variants import attacks as A  # noqa: E402
 from variants import correct  # noqa: E402
 
-from autograde.checks.judge import case_limit  # noqa: E402
+from autograde.checks.limits import case_limit  # noqa: E402
 from autograde.checks.safe_call import call_safely  # noqa: E402
 from autograde.registry import GRADED  # noqa: E402
 from bptt_helpers import load_notebook_functions  # noqa: E402

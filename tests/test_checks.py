@@ -13,6 +13,7 @@ from variants.mistakes import CATALOGUE
 
 from autograde.checks import cases as C
 from autograde.checks import judge as checks
+from autograde.checks import limits
 from autograde.checks.normalize import Rejected
 from autograde.checks.safe_call import call_safely
 from bptt_helpers.numgrad import rel_error
@@ -113,7 +114,7 @@ def test_the_seed_programs_weak_check_is_not_ours():
 
 @pytest.mark.parametrize("m", [m for m in CATALOGUE if _slow(m)], ids=_id)
 def test_endless_loop_is_stopped(m, capsys, monkeypatch):
-    monkeypatch.setattr(checks, "MIN_LIMIT", 0.2)
+    monkeypatch.setattr(limits, "MIN_LIMIT", 0.2)
     score = CHECKS[m.function](m.fn)
     out = capsys.readouterr()
     assert score < 1.0 and out.err == ""
@@ -302,8 +303,8 @@ def test_timeouts_bound_a_whole_hidden_check(monkeypatch):
     """An endless loop pays at most MAX_TIMEOUTS limits per check: well under any cell timeout
     (nbgrader's default is 30 s; nbgrader_config.py sets 120 s)."""
     n_hidden = max(len(b(True)) for b in BUILDERS.values())
-    assert checks.MAX_TIMEOUTS * checks.MIN_LIMIT < 30
-    assert n_hidden > checks.MAX_TIMEOUTS
+    assert limits.MAX_TIMEOUTS * limits.MIN_LIMIT < 30
+    assert n_hidden > limits.MAX_TIMEOUTS
 
 
 def test_in_place_blame_ignores_keyword_arguments():

@@ -9,8 +9,9 @@ from variants import gated as V
 
 from autograde import check_gru_step_backward, check_lstm_backward, check_lstm_step_backward
 from autograde.checks import gated as G
-from autograde.checks.judge import case_limit, normalise_outputs
+from autograde.checks.judge import normalise_outputs
 from autograde.checks.layer_judge import compare
+from autograde.checks.limits import case_limit
 from autograde.checks.normalize import Rejected
 from autograde.registry import GRADED
 from bptt_helpers.numgrad import TOLERANCE

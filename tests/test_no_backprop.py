@@ -16,7 +16,7 @@ from variants import attacks as A
 from variants import correct
 
 from autograde.checks import large as L
-from autograde.checks.judge import MIN_LIMIT, case_limit
+from autograde.checks.limits import MIN_LIMIT, case_limit
 from autograde.checks.safe_call import call_safely
 from autograde.registry import GRADED
 from bptt_helpers.numgrad import rel_error
@@ -117,11 +117,15 @@ def tight_limit(monkeypatch):
     costs the suite 2 s instead of the full limit. That honest code meets the real limit is
     tested above with the real one; the margins are printed by benchmarks/no_backprop.py.
     """
-    from autograde.checks import judge
+    from autograde.checks import judge, limits
 
-    real = judge.case_limit
-    monkeypatch.setattr(judge, "case_limit",
-                        lambda case: MIN_LIMIT if case.long_steps else real(case))
+    real = limits.case_limit
+
+    def tight(case):
+        return MIN_LIMIT if case.long_steps else real(case)
+
+    monkeypatch.setattr(judge, "case_limit", tight)  # the limit run_check gives each call
+    monkeypatch.setattr(limits, "case_limit", tight)  # ... and the one its timeout message names
 
 
 @pytest.mark.parametrize("item", ATTACKS, ids=lambda it: it[1].__name__)

@@ -23,7 +23,7 @@ from autograde import (  # noqa: E402
 )
 from autograde.checks.clipping import global_norm  # noqa: E402
 from autograde.checks.hints import first_wrong_step  # noqa: E402
-from autograde.checks.judge import print_report  # noqa: E402
+from autograde.checks.report import print_report  # noqa: E402
 from bptt_helpers.numgrad import gradient_report, rel_error, safe_norm  # noqa: E402
 
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograde.checks.judge import case_limit
+from autograde.checks.limits import case_limit
 from autograde.cli import main
 from autograde.grading.course import generate, release_differences, source_notebooks
 from autograde.grading.selfcheck import CELL_TIMEOUT
@@ -55,7 +55,7 @@ def test_cell_timeout_outlasts_an_endless_loop_on_every_hidden_case():
     # MAX_TIMEOUTS such cases the rest are not run: the hidden cell must still finish within
     # `bptt check`'s cell timeout, with room to spare. (Under grading the kernel runs no check:
     # the trusted step does, with its own per-case limits.)
-    from autograde.checks.judge import MAX_TIMEOUTS
+    from autograde.checks.limits import MAX_TIMEOUTS
 
     for name, cases in _hidden_case_sets().items():
         worst = sum(sorted((case_limit(c) for c in cases), reverse=True)[:MAX_TIMEOUTS])

@@ -16,8 +16,9 @@ import pytest
 from variants import correct
 
 from autograde.checks.cases import Case
-from autograde.checks.judge import NOT_BACKPROPAGATION, check_score, print_report
+from autograde.checks.report import print_report
 from autograde.checks.safe_call import Outcome
+from autograde.checks.scoring import NOT_BACKPROPAGATION, check_score
 from autograde.grading import program as P
 from autograde.grading.preprocessors import SEED_FILE, course_seed
 from autograde.grading.program import Program

@@ -6,7 +6,7 @@ import io
 import numpy as np
 
 from autograde import check_calc_delta, last_feedback
-from autograde.checks.judge import NOT_BACKPROPAGATION
+from autograde.checks.scoring import NOT_BACKPROPAGATION
 from autograde.checks.summary import summarize
 
 REPORT = """calc_delta: 1 of 3 cases passed.

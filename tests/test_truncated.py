@@ -19,14 +19,12 @@ import truncated_refs as R  # noqa: E402
 from autograde import check_tbptt_k1k2, check_truncated_bptt  # noqa: E402
 from autograde.checks.probes import batched_gradient  # noqa: E402
 from autograde.checks.truncated import (  # noqa: E402
-    SIGMA_W,
     VISIBLE_TBPTT,
     VISIBLE_TRUNCATED,
-    softmax_model,
-    tangent_gradient,
     tbptt_k1k2_cases,
     truncated_bptt_cases,
 )
+from autograde.checks.truncated_model import SIGMA_W, softmax_model, tangent_gradient  # noqa: E402
 from bptt_helpers import load_notebook_functions, numerical_gradient, rel_error  # noqa: E402
 from bptt_helpers.seed_programs2 import SeedRNN2  # noqa: E402
 from bptt_helpers.softmax_rnn import (  # noqa: E402

@@ -48,7 +48,7 @@ class Case:
     ref_seconds: float = 0.0  # time of one forward pass of the checker's model
     limit_factor: float | None = None  # limit = this x ref_seconds (None: the usual factor)
     long_steps: int = 0  # T of a case too long for finite differences (0: an ordinary case;
-    # 1: one step with too many weights for them), which gates its check (judge.check_score)
+    # 1: one step with too many weights for them), which gates its check (scoring.check_score)
     probes: dict | None = None  # output name -> Probe list: compared by directional derivatives
     trivial: bool = False  # the inputs returned unchanged pass it: it counts once another passes
 

@@ -139,7 +139,7 @@ def clip_grad_value_cases(hidden=False, seed=0):
 def _mark_trivial(cases, judge_fn):
     """Mark the cases a function that returns its inputs unchanged would pass (nothing to clip):
     they count only when the function also passes a case where it must clip
-    (:func:`autograde.checks.judge.check_score`)."""
+    (:func:`autograde.checks.scoring.check_score`)."""
     for case in cases:
         unchanged = Outcome(value=[np.array(g) for g in case.info["grads"]])
         case.trivial = bool(judge_fn(case, unchanged)[0])

@@ -15,7 +15,7 @@ Every reference is a central-difference gradient (``h = 1e-5``) of the checker's
 forward pass (:mod:`.gated_model`), except in each check's large case, compared along random
 directions as in notebook 7: ``lstm_backward``'s is too long for finite differences within its
 limit, and each step function's (:data:`STEP_LARGE`, ``h =`` :data:`.gated_model.STEP_H`) has
-too many weights. A large case gates its check (``long_steps``, :func:`.judge.check_score`):
+too many weights. A large case gates its check (``long_steps``, :func:`.scoring.check_score`):
 failing it scores the check 0.
 """
 

@@ -6,7 +6,7 @@ One backward walk costs about one forward pass; finite differences cost one or t
 forward passes per entry (``T H`` of them for the deltas), or, vectorised over a
 step's ``H`` directions, ``T/2`` passes' worth of matrix products. The case's time
 limit is :data:`LONG_FACTOR` times the checker's own forward pass on it (at least
-:data:`autograde.checks.judge.MIN_LIMIT`), far above honest code and far below
+:data:`autograde.checks.limits.MIN_LIMIT`), far above honest code and far below
 finite differences: measured in ``benchmarks/no_backprop.py``.
 
 The reference is never a backward-pass formula (learners can import this package):

@@ -22,7 +22,7 @@ cannot finish within its time limit; its reference is a few random directional d
 import numpy as np
 
 from .cases import ACTS, Case, Output
-from .judge import case_limit, run_check  # noqa: F401 - case_limit for tests
+from .judge import run_check
 from .layer_judge import judge_layer
 from .layer_model import (
     DIRECTIONS,
@@ -34,6 +34,7 @@ from .layer_model import (
     layer_gradient,
     stack_loss,
 )
+from .limits import case_limit  # noqa: F401 - case_limit for tests
 from .memo import built
 from .probes import batched_gradient, central_differences
 

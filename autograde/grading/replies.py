@@ -7,7 +7,7 @@ rebuilt with :func:`decode_value` from a small JSON tree and bounded arrays, and
 
 import numpy as np
 
-from ..checks.judge import case_limit
+from ..checks.limits import case_limit
 from ..checks.safe_call import Outcome
 from . import protocol
 

@@ -25,8 +25,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from ..checks.judge import MAX_TIMEOUTS, case_limit, check_score, print_report
+from ..checks.limits import MAX_TIMEOUTS, case_limit
+from ..checks.report import print_report
 from ..checks.safe_call import Outcome
+from ..checks.scoring import check_score
 from ..registry import GRADED, cached_cases
 from . import protocol, sandbox
 from .replies import call_request, outcome_of, result_bound
