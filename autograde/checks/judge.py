@@ -219,6 +219,3 @@ def check_calc_gradient(fn, *, hidden=False, seed=0):
     """Check ``calc_gradient(deltas, states, xs) -> (dU, dW)``."""
     return run_check("calc_gradient", fn, built(_cases.calc_gradient_cases, hidden, seed),
                      _hints.hints_calc_gradient)
-
-
-_print_report = print_report  # the name other checks (clipping) import
