@@ -56,10 +56,12 @@ ATTACKED = {"step_jacobian": "full", "calc_delta": "zero"}
 NOTHING = {"step_jacobian": "zero", "calc_delta": "zero"}  # the file could not be taken in
 EXAMPLES = ROOT / "examples" / "submissions"
 EXPECTED = {
-    # the README demo's examples: f' from states[t+1] in calc_delta (partial credit: the
-    # hidden cases with the identity activation pass); an endless loop and an in-place change
-    "wrong_fprime": {"step_jacobian": "full", "calc_delta": "partial"},
-    "misbehaves": {"step_jacobian": "zero", "calc_delta": "partial"},
+    # the README demo's examples: f' from states[t+1] in calc_delta; an endless loop, and an
+    # in-place change of an input. Both calc_delta's fail its long case (T = 1000), which gates
+    # the check, so neither earns any of its points (the demo's wrong_fprime earns its points
+    # elsewhere in the course)
+    "wrong_fprime": ATTACKED,
+    "misbehaves": {"step_jacobian": "zero", "calc_delta": "zero"},
     "honest_1": FULL, "honest_2": FULL, "honest_quirks": FULL, "noise_stalls": FULL,
     "daemons": FULL,
     **{name: ATTACKED for name in (
@@ -257,11 +259,8 @@ def test_each_student_scores_what_its_honest_part_earns(batch, name):
         assert len(got) == 2, got
         for gid, (score, max_score) in got.items():
             assert max_score > 0, gid
-            if want == "partial":  # a visible test is all or nothing; hidden: below full
-                ok = score == 0.0 if gid.startswith("test_") else 0.0 <= score < max_score
-            else:
-                ok = score == (max_score if want == "full" else 0.0)
-            assert ok, f"{name}: {gid} {score} of {max_score}"
+            assert score == (max_score if want == "full" else 0.0), \
+                f"{name}: {gid} {score} of {max_score}"
 
 
 def page_text(batch, name):
