@@ -106,6 +106,31 @@ def test_the_quick_check_stops_an_endless_loop_outside_the_function(tmp_path):
         "within 5 s (is there an endless loop outside your function?)" in proc.stdout
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's")
+def test_a_process_the_learners_code_detached_ends_with_the_check(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source += ("\nimport subprocess\n_p = subprocess.Popen(['sleep', '300'], "
+                           "start_new_session=True)  # a session of its own: out of the group\n"
+                           "with open('detached.pids', 'a') as fh:\n    fh.write(f'{_p.pid}\\n')")
+    nbformat.write(nb, path)
+    proc = bptt("check", path)
+    pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
+    alive = [p for p in pids if _running(p)]
+    for pid in alive:  # leave nothing behind, whatever the outcome
+        os.kill(pid, 9)
+    assert pids and proc.returncode == 0, proc.stdout + proc.stderr
+    assert not alive, f"still running after the check: {alive}"
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_function_with_an_endless_loop_fails_its_exercise(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb", answer="while True:\n        pass")
     proc = bptt("check", path)

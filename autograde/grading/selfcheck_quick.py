@@ -8,13 +8,15 @@ its demonstrations and figures, do not run: ``bptt check --all-cells`` runs ever
 Jupyter kernel (:mod:`autograde.grading.selfcheck_kernel`).
 
 The verdicts are the trusted step's, on the public cases (seed 0): what a learner's notebook
-scores under grading, but for the course's secret seed.
+scores under grading, but for the course's secret seed. Processes the learner's code detached
+(``setsid``) are stopped with it (:mod:`autograde.grading.reaper`).
 """
 
 import time
 from pathlib import Path
 
 from .program import TestCell, build_program
+from .reaper import adopted_children_stopped
 from .selfcheck_report import CELL_TIMEOUT, Progress, Report, find_exercises, read_notebook
 from .trusted import grade_program
 
@@ -52,9 +54,10 @@ def check_exercises(path, timeout=CELL_TIMEOUT, progress=None):
 
     start = time.perf_counter()
     try:
-        verdicts = grade_program(program, path.parent, sandboxed=False, setup_seconds=timeout,
-                                 errors=errors, on_test=on_test, run_all=True,
-                                 show_printed=True, overlap=True)
+        with adopted_children_stopped():  # nothing the learner's code detached outlives it
+            verdicts = grade_program(program, path.parent, sandboxed=False,
+                                     setup_seconds=timeout, errors=errors, on_test=on_test,
+                                     run_all=True, show_printed=True, overlap=True)
     finally:
         if bar is not None:
             bar.clear()
