@@ -32,8 +32,9 @@ def blas_threads(workers):
     """BLAS threads for each of ``workers`` grading processes: the cores shared out, at least 1.
 
     numpy's OpenBLAS starts a thread per core in every process, and its idle threads spin: two
-    workers on two cores with two threads each ran the checks' references 1.3-1.5x slower than
-    with one thread each (learner code runs with one thread anyway, :mod:`.sandbox`).
+    processes building every check's references at once on two cores took 16.9-19.1 s with
+    two threads each, 12.7-15.1 s with one each (learner code runs with one thread anyway,
+    :mod:`.sandbox`).
     """
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
