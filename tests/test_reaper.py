@@ -37,3 +37,33 @@ def test_orphans_are_stopped_and_the_callers_own_children_are_not():
         own.wait()
         if "orphan" in locals() and running(orphan):
             os.kill(orphan, 9)
+
+
+CHAIN = """
+import os, sys, time
+if os.fork():
+    sys.exit(0)                 # the shell's child ends: the rest is an orphan
+os.setsid()
+for level in range(40):         # 40 levels, each waiting for the next
+    with open(sys.argv[1], "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    if os.fork():
+        os.wait()
+        os._exit(0)
+time.sleep(300)
+"""
+
+
+def test_a_deep_chain_of_detached_processes_is_stopped_whole(tmp_path):
+    pids_file = tmp_path / "pids"
+    with reaper.adopted_children_stopped():
+        subprocess.run([sys.executable, "-c", CHAIN, str(pids_file)], check=True)
+        for _ in range(200):  # until the chain is 40 deep
+            if pids_file.exists() and len(pids_file.read_text().split()) >= 40:
+                break
+            __import__("time").sleep(0.05)
+    pids = [int(p) for p in pids_file.read_text().split()]
+    alive = [p for p in pids if running(p)]
+    for pid in alive:
+        os.kill(pid, 9)
+    assert len(pids) >= 40 and not alive, f"{len(alive)} of {len(pids)} still running"

@@ -54,3 +54,22 @@ def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+
+
+def test_all_cells_stops_what_the_notebook_detached_and_uses_the_courses_check(tmp_path):
+    # a process in a session of its own would keep the kernel's output open (a pipe to `tee`
+    # waited for it) and run on; a notebook's own check_step_jacobian would pass anything
+    detach = ("import subprocess\n_p = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+              "with open('detached.pids', 'a') as fh:\n    fh.write(f'{_p.pid}\\n')")
+    path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(detach),
+                         answer="return W * 0.0\n"
+                                "check_step_jacobian = lambda fn, hidden=False, **kw: 1.0")
+    proc = bptt("check", "--all-cells", path, "--timeout", "20")
+    pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
+    alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
+             open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    for pid in alive:
+        os.kill(pid, 9)
+    assert pids and not alive, f"still running after the check: {alive}"
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout

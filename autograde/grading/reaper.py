@@ -4,8 +4,10 @@
 machine), in a process group of its own that it kills at the end. A process that left that group
 (``setsid``, a double fork) would live on. On Linux the check's process makes itself a *child
 subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``) while it checks a notebook: such orphans become
-its children, not init's, and :func:`adopted_children_stopped` kills them. Elsewhere nothing
-changes. Grading needs none of this: its sandbox's PID namespace ends with the notebook.
+its children, not init's, and :func:`adopted_children_stopped` kills them with all their
+descendants, pass after pass until none is left (a chain of processes, each waiting for the
+next, dies in one pass). Elsewhere nothing changes. Grading needs none of this: its sandbox's
+PID namespace ends with the notebook.
 """
 
 import contextlib
@@ -13,14 +15,15 @@ import ctypes
 import os
 import signal
 import sys
+import time
 
 PR_SET_CHILD_SUBREAPER = 36
-ROUNDS = 20  # a killed orphan's own children become ours in turn: a few rounds catch them all
+SECONDS = 5.0  # passes until no descendant is left, for at most this long
 
 
-def children():
-    """Process ids whose parent is this process (from ``/proc``; empty where there is none)."""
-    me, found = os.getpid(), set()
+def _parents():
+    """``{pid: parent pid}`` of every process (from ``/proc``; empty where there is none)."""
+    out = {}
     with contextlib.suppress(OSError):
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -28,11 +31,46 @@ def children():
             try:
                 with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as fh:
                     stat = fh.read()
-            except OSError:
+                out[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])  # after the state
+            except (OSError, ValueError, IndexError):
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:  # the field after the state
-                found.add(int(entry))
+    return out
+
+
+def children():
+    """Process ids whose parent is this process."""
+    me = os.getpid()
+    return {pid for pid, parent in _parents().items() if parent == me}
+
+
+def descendants(exclude=()):
+    """Every process below this one, but for the children in ``exclude`` and what is below them."""
+    below = {}
+    for pid, parent in _parents().items():
+        below.setdefault(parent, []).append(pid)
+    found, todo = set(), [p for p in below.get(os.getpid(), []) if p not in exclude]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += below.get(pid, [])
     return found
+
+
+def _kill_all_below(exclude):
+    """SIGKILL every descendant outside ``exclude``, pass after pass; reap this process's own."""
+    deadline = time.monotonic() + SECONDS
+    while time.monotonic() < deadline:
+        left = descendants(exclude)
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+        for pid in left & children():  # zombies of ours: reaped, so they leave /proc
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG)
 
 
 def _subreaper(on):
@@ -48,10 +86,10 @@ def _subreaper(on):
 
 @contextlib.contextmanager
 def adopted_children_stopped():
-    """Within the block, orphans of this process's descendants are adopted; at its end killed.
-
-    Children this process already had stay untouched (a caller's own servers, say), and so
-    does anything started elsewhere than below this process.
+    """Within the block, orphans of this process's descendants are adopted; at its end, every
+    process below this one is killed, except the children it had before the block and what is
+    below them (a caller's own servers, say). Processes that were never below this one are not
+    touched.
     """
     before = children()
     on = _subreaper(True)
@@ -59,14 +97,5 @@ def adopted_children_stopped():
         yield
     finally:
         if on:
-            for _ in range(ROUNDS):
-                left = children() - before
-                if not left:
-                    break
-                for pid in left:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
-                for pid in left:
-                    with contextlib.suppress(ChildProcessError, OSError):
-                        os.waitpid(pid, 0)
+            _kill_all_below(before)
             _subreaper(False)

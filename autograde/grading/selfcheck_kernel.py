@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from .course import keep_out_of_home
+from .reaper import adopted_children_stopped
 from .selfcheck_report import (
     CELL_TIMEOUT,
     Progress,
@@ -31,11 +32,13 @@ HIDDEN_TAG = "bptt-selfcheck-hidden"
 
 
 def hidden_cell(function):
-    """The code that runs ``function``'s hidden cases after the notebook."""
-    check = f"check_{function}"
+    """The code that runs ``function``'s hidden cases after the notebook.
+
+    It calls the course's check, ``autograde.check_<function>``, whatever the notebook itself
+    named ``check_<function>``.
+    """
     src = (f"# hidden cases of {function} (bptt check)\n"
-           f"(globals().get({check!r}) or getattr(__import__('autograde'), {check!r}))"
-           f"({function}, hidden=True)")
+           f"__import__('autograde').check_{function}({function}, hidden=True)")
     cell = nbformat.v4.new_code_cell(src)
     cell.metadata["tags"] = [HIDDEN_TAG]
     return cell
@@ -107,7 +110,8 @@ def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
     start = time.perf_counter()
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     try:
-        with client.setup_kernel(cwd=str(path.parent), stderr=subprocess.DEVNULL):
+        with adopted_children_stopped(), \
+                client.setup_kernel(cwd=str(path.parent), stderr=subprocess.DEVNULL):
             count = 0
             for n, index in enumerate(code_cells, 1):
                 cell = nb.cells[index]
