@@ -158,8 +158,13 @@ def test_finite_difference_attack_is_stopped_on_the_large_case():
 
     score, out = run("lstm_backward", V.seq_finite_differences)
     assert "ok   case 1 (" in out, out  # right values where finite differences can finish
-    assert re.search(r"FAIL case \d+ \(large:[^\n]*\n\s+stopped after", out), out
-    assert "not backpropagation" in out and score == 0.0  # (a loaded machine may stop more)
+    assert score == 0.0, out
+    # stopped on the large case; a loaded machine stops it on two middle cases first (2 s each),
+    # and then the large case is not run (seen in CI beside the graded demo): no grade either way
+    stopped_large = re.search(r"FAIL case \d+ \(large:[^\n]*\n\s+stopped after", out)
+    stopped_before = re.search(r"FAIL case \d+ \(large:[^\n]*: not run: your function already "
+                               r"ran past its time limit", out)
+    assert stopped_large and "not backpropagation" in out or stopped_before, out
 
 
 def _large(function, hidden=False, seed=0):
