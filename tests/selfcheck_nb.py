@@ -14,6 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 needs_notebooks = pytest.mark.skipif(not source_notebooks(ROOT), reason="no solutions yet")
 
 
+def running(pid):
+    """Whether process ``pid`` still runs (not gone, not a zombie), from ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def bptt(*args, env=None, cwd=None, timeout=900):
     return subprocess.run([sys.executable, "-m", "autograde.cli", *map(str, args)],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)

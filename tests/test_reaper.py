@@ -3,21 +3,17 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from autograde.grading import reaper
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from selfcheck_nb import running  # noqa: E402
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="a child subreaper is Linux's")
-
-
-def running(pid):
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_orphans_are_stopped_and_the_callers_own_children_are_not():

@@ -18,7 +18,14 @@ from autograde.grading.course import source_notebooks
 from autograde.grading.submissions import build_submission, grade_id, parse_answers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from selfcheck_nb import LONG_RUNS, ROOT, bptt, needs_notebooks, tiny_notebook  # noqa: E402
+from selfcheck_nb import (  # noqa: E402
+    LONG_RUNS,
+    ROOT,
+    bptt,
+    needs_notebooks,
+    running,
+    tiny_notebook,
+)
 
 
 @needs_notebooks
@@ -116,19 +123,11 @@ def test_a_process_the_learners_code_detached_ends_with_the_check(tmp_path):
     nbformat.write(nb, path)
     proc = bptt("check", path)
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
-    alive = [p for p in pids if _running(p)]
+    alive = [p for p in pids if running(p)]
     for pid in alive:  # leave nothing behind, whatever the outcome
         os.kill(pid, 9)
     assert pids and proc.returncode == 0, proc.stdout + proc.stderr
     assert not alive, f"still running after the check: {alive}"
-
-
-def _running(pid):
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_a_function_with_an_endless_loop_fails_its_exercise(tmp_path):

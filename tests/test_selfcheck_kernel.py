@@ -10,7 +10,14 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from selfcheck_nb import LONG_RUNS, ROOT, bptt, needs_notebooks, tiny_notebook  # noqa: E402
+from selfcheck_nb import (  # noqa: E402
+    LONG_RUNS,
+    ROOT,
+    bptt,
+    needs_notebooks,
+    running,
+    tiny_notebook,
+)
 
 
 @needs_notebooks
@@ -66,8 +73,7 @@ def test_all_cells_stops_what_the_notebook_detached_and_uses_the_courses_check(t
                                 "check_step_jacobian = lambda fn, hidden=False, **kw: 1.0")
     proc = bptt("check", "--all-cells", path, "--timeout", "20")
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
-    alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
-             open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    alive = [p for p in pids if running(p)]
     for pid in alive:
         os.kill(pid, 9)
     assert pids and not alive, f"still running after the check: {alive}"
