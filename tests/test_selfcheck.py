@@ -18,14 +18,8 @@ from autograde.grading.course import source_notebooks
 from autograde.grading.submissions import build_submission, grade_id, parse_answers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from selfcheck_nb import (  # noqa: E402
-    LONG_RUNS,
-    ROOT,
-    bptt,
-    needs_notebooks,
-    running,
-    tiny_notebook,
-)
+import selfcheck_nb  # noqa: E402
+from selfcheck_nb import LONG_RUNS, ROOT, bptt, needs_notebooks, tiny_notebook  # noqa: E402
 
 
 @needs_notebooks
@@ -123,7 +117,7 @@ def test_a_process_the_learners_code_detached_ends_with_the_check(tmp_path):
     nbformat.write(nb, path)
     proc = bptt("check", path)
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
-    alive = [p for p in pids if running(p)]
+    alive = [p for p in pids if selfcheck_nb.running(p)]
     for pid in alive:  # leave nothing behind, whatever the outcome
         os.kill(pid, 9)
     assert pids and proc.returncode == 0, proc.stdout + proc.stderr

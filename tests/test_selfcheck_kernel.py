@@ -10,14 +10,8 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from selfcheck_nb import (  # noqa: E402
-    LONG_RUNS,
-    ROOT,
-    bptt,
-    needs_notebooks,
-    running,
-    tiny_notebook,
-)
+import selfcheck_nb  # noqa: E402
+from selfcheck_nb import LONG_RUNS, ROOT, bptt, needs_notebooks, tiny_notebook  # noqa: E402
 
 
 @needs_notebooks
@@ -73,7 +67,7 @@ def test_all_cells_stops_what_the_notebook_detached_and_uses_the_courses_check(t
                                 "check_step_jacobian = lambda fn, hidden=False, **kw: 1.0")
     proc = bptt("check", "--all-cells", path, "--timeout", "20")
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
-    alive = [p for p in pids if running(p)]
+    alive = [p for p in pids if selfcheck_nb.running(p)]
     for pid in alive:
         os.kill(pid, 9)
     assert pids and not alive, f"still running after the check: {alive}"
