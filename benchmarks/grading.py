@@ -43,7 +43,7 @@ FLOOR = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path
     from autograde.grading.program import build_program, is_code_answer, is_setup
-    from autograde.registry import GRADED
+    from autograde.registry import GRADED, cached_cases
     from bptt_helpers.notebook_import import _strip_magics
     import os
     os.chdir(sys.argv[1])
@@ -54,7 +54,9 @@ FLOOR = textwrap.dedent("""
         for cell in program.cells:
             exec(compile(_strip_magics(cell["source"]), path.name, "exec"), ns)
         for t in program.tests:
-            GRADED[t.function].cases(t.hidden, t.seed)  # the references, then the calls
+            cached_cases(t.function, t.hidden, t.seed)  # the references, built once as the
+            # check below would (GRADED[...].cases() builds them anew: counted twice, they made
+            # this floor 4.5 s too high, 15.1 s instead of 10.6 s)
             assert GRADED[t.function].check(ns[t.function], hidden=t.hidden, seed=t.seed) == 1.0
     r = resource.getrusage(resource.RUSAGE_SELF)
     print(r.ru_utime + r.ru_stime)
