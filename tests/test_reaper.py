@@ -1,8 +1,11 @@
 """autograde.grading.reaper: what bptt check's learner code detached ends with the check."""
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,53 @@ def test_a_deep_chain_of_detached_processes_is_stopped_whole(tmp_path):
     for pid in alive:
         os.kill(pid, 9)
     assert len(pids) >= 40 and not alive, f"{len(alive)} of {len(pids)} still running"
+
+
+HOPPER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+/* forks and exits without pause, each child in a session of its own, for argv[1] seconds;
+   a survivor then writes its pid to argv[2] and sleeps */
+int main(int argc, char **argv) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double end = t.tv_sec + t.tv_nsec * 1e-9 + atof(argv[1]);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec + t.tv_nsec * 1e-9 > end) break;
+        pid_t p = fork();
+        if (p > 0) _exit(0);
+        if (p == 0) setsid();
+        else usleep(100);
+    }
+    FILE *fh = fopen(argv[2], "w");
+    fprintf(fh, "%d\n", (int)getpid());
+    fclose(fh);
+    sleep(60);
+    return 0;
+}
+"""
+HOP_SECONDS = 2.0
+
+
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")), reason="no C compiler")
+def test_a_process_that_forks_and_exits_without_pause_is_caught(tmp_path):
+    # its pid changes every few microseconds: a pass that first walks /proc never finds it
+    (tmp_path / "hop.c").write_text(HOPPER)
+    subprocess.run([shutil.which("cc") or shutil.which("gcc"), "-O2", "-o", str(tmp_path / "hop"),
+                    str(tmp_path / "hop.c")], check=True)
+    survivor = tmp_path / "survivor"
+    start = time.monotonic()
+    with reaper.adopted_children_stopped():
+        subprocess.Popen([tmp_path / "hop", str(HOP_SECONDS), survivor])
+        time.sleep(0.2)  # hopping
+    took = time.monotonic() - start
+    time.sleep(max(0.0, HOP_SECONDS + 0.5 - took))  # a survivor has stopped hopping by now
+    if survivor.exists():  # it stopped hopping; whether the reaper then caught it or not
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(survivor.read_text()), 9)
+    assert took < HOP_SECONDS and not survivor.exists(), \
+        f"the reaper took {took:.1f} s; the hopper hopped for {HOP_SECONDS} s and then " + \
+        ("stopped on its own" if survivor.exists() else "was caught")

@@ -3,21 +3,36 @@
 Everything but the answer cells' source comes from the instructor's notebook (read once,
 before any learner code runs): the locked set-up cells, the test cells and their points.
 The learner's notebook contributes only the source of its answer cells, matched by
-``grade_id`` (the first copy when a cell was duplicated); cells a learner added, edited
+``grade_id`` (the last copy when a cell was duplicated: the one a kernel runs last, and the
+one grading keeps, :class:`~autograde.grading.preprocessors.RestoreCells`); cells a learner added, edited
 set-up or test cells and changed metadata change nothing.
 """
 
 import ast
+import math
 from dataclasses import dataclass, field
 
 from ..registry import GRADED
 
 
 def meta(cell):
-    """A cell's nbgrader metadata (``{}`` for cells nbgrader does not manage or bad metadata)."""
+    """A cell's nbgrader metadata (``{}`` for cells nbgrader does not manage or bad metadata);
+    a ``grade_id`` that is not a string is left out."""
     m = (cell.get("metadata") or {}) if isinstance(cell, dict) else {}
     m = m.get("nbgrader") if isinstance(m, dict) else None
-    return m if isinstance(m, dict) else {}
+    if not isinstance(m, dict):
+        return {}
+    return m if isinstance(m.get("grade_id", ""), str) else {k: v for k, v in m.items()
+                                                              if k != "grade_id"}
+
+
+def points_of(m):
+    """A cell's ``points`` as a finite float, 0 when it is missing or not a number."""
+    try:
+        points = float(m.get("points") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return points if math.isfinite(points) else 0.0
 
 
 def source_of(cell):
@@ -79,7 +94,7 @@ def test_cell_of(cell, hidden_seed=None):
             seed = seed_of(source_of(cell), fn)
             if seed is None:
                 seed = hidden_seed if hidden_seed is not None else 0
-            return TestCell(gid, fn, hidden, int(seed), float(m.get("points") or 0))
+            return TestCell(gid, fn, hidden, int(seed), points_of(m))
     return None
 
 
@@ -110,7 +125,7 @@ def build_program(source_nb, submitted_nb, hidden_seed=None):
     cells = (submitted_nb or {}).get("cells") or []
     for cell in cells if isinstance(cells, list) else []:
         if isinstance(cell, dict) and is_code_answer(cell):
-            answers.setdefault(meta(cell)["grade_id"], source_of(cell))
+            answers[meta(cell)["grade_id"]] = source_of(cell)  # a later copy wins
     run, tests, missing = [], [], []
     for cell in source_nb["cells"]:
         gid = meta(cell).get("grade_id")

@@ -24,13 +24,17 @@ MARKER = re.compile(r"^# %% (answer_[A-Za-z0-9_-]+)\s*$")
 
 
 def nbgrader_meta(cell):
-    """A cell's nbgrader metadata (``{}`` for cells nbgrader does not manage)."""
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+    """A cell's nbgrader metadata (``{}`` for cells nbgrader does not manage, or whose metadata
+    is not a mapping: a learner's notebook may hold anything)."""
+    m = cell.get("metadata") if isinstance(cell, dict) else None
+    m = m.get("nbgrader") if isinstance(m, dict) else None
+    return m if isinstance(m, dict) else {}
 
 
 def grade_id(cell):
-    """A cell's nbgrader ``grade_id`` or ``None``."""
-    return nbgrader_meta(cell).get("grade_id")
+    """A cell's nbgrader ``grade_id`` or ``None`` (also when it is not a string)."""
+    gid = nbgrader_meta(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
 
 
 def parse_answers(text):
