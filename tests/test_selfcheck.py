@@ -242,3 +242,31 @@ def test_deleting_the_test_cells_does_not_make_wrong_work_pass(tmp_path, mode):
     proc = bptt("check", *([mode] if mode != "quick" else []), path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout
+
+
+def test_a_duplicated_answer_cell_is_checked_by_its_last_copy_as_grading_does(tmp_path):
+    # grading keeps the last copy of a copy-pasted answer cell (RestoreCells), the one the
+    # kernel ran last: a right first copy must not make the quick check say PASS
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    wrong = nbformat.v4.new_code_cell("def step_jacobian(W, state, activator):\n    return W",
+                                      metadata=nb.cells[2].metadata)
+    nb.cells.insert(3, wrong)
+    nbformat.write(nb, path)
+    proc = bptt("check", path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian" in proc.stdout  # right only where f' is 1 (identity)
+
+
+def test_malformed_nbgrader_metadata_is_no_traceback(tmp_path):
+    path = tiny_notebook(tmp_path / "nb.ipynb",
+                         new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": 7,
+                                                                       "solution": True}}),
+                         new_code_cell("y = 2", metadata={"nbgrader": ["not", "a", "dict"]}))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].metadata["nbgrader"]["points"] = "two"  # test_step_jacobian
+    path.write_text(json.dumps(nb))  # as a learner's editor may save it: no schema check
+    proc = bptt("check", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
