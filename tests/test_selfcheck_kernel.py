@@ -49,7 +49,7 @@ def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(stubborn))
     proc = bptt("check", "--all-cells", path, "--timeout", "10")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "PASS  step_jacobian" not in proc.stdout  # its hidden cases never ran
+    assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout  # decided outside the kernel
     assert "stopped: the kernel stopped answering" in proc.stdout
     assert "KeyboardInterrupt" in proc.stdout
     assert "Traceback" not in proc.stderr
@@ -57,14 +57,17 @@ def test_kernel_that_ignores_interrupts_is_reported(tmp_path):
 
 
 
-def test_all_cells_stops_what_the_notebook_detached_and_uses_the_courses_check(tmp_path):
+def test_all_cells_stops_what_the_notebook_detached_and_decides_outside_the_kernel(tmp_path):
     # a process in a session of its own would keep the kernel's output open (a pipe to `tee`
-    # waited for it) and run on; a notebook's own check_step_jacobian would pass anything
+    # waited for it) and run on; a notebook's own check_step_jacobian, or the course's replaced
+    # in the kernel, would pass anything
     detach = ("import subprocess\n_p = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
               "with open('detached.pids', 'a') as fh:\n    fh.write(f'{_p.pid}\\n')")
     path = tiny_notebook(tmp_path / "nb.ipynb", new_code_cell(detach),
                          answer="return W * 0.0\n"
-                                "check_step_jacobian = lambda fn, hidden=False, **kw: 1.0")
+                                "check_step_jacobian = lambda fn, hidden=False, **kw: 1.0\n"
+                                "import autograde\n"
+                                "autograde.check_step_jacobian = check_step_jacobian")
     proc = bptt("check", "--all-cells", path, "--timeout", "20")
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
     alive = [p for p in pids if selfcheck_nb.running(p)]

@@ -5,9 +5,10 @@ Two ways to check a notebook, one report (:mod:`autograde.grading.selfcheck_repo
 - by default, its exercises as grading decides them: set-up and answer cells in one
   process, each function's visible and hidden cases right after its answer cell
   (:mod:`autograde.grading.selfcheck_quick`; seconds per notebook);
-- ``--all-cells``: every cell in a real Jupyter kernel, as the learner runs it, then the
-  hidden cases in the same kernel (:mod:`autograde.grading.selfcheck_kernel`); errors and
-  endless loops in any cell are reported too.
+- ``--all-cells``: every cell in a real Jupyter kernel first, as the learner runs it
+  (:mod:`autograde.grading.selfcheck_kernel`), reporting errors and endless loops in any cell;
+  then the exercises decided as above, outside the kernel (code in the kernel could replace
+  the checks themselves).
 
 An exercise passes when its visible cases and every hidden case pass.
 """

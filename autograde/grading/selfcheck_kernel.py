@@ -1,10 +1,11 @@
 """``bptt check --all-cells``: every cell of a notebook in a real Jupyter kernel, as a learner runs it.
 
 The notebook's folder is the working folder, so a later notebook can import an earlier one.
-Then, in the same kernel, every exercise's hidden cases run too:
-``check_<function>(<function>, hidden=True)``, the cases the instructor's hidden test cells
-use (they are stripped from the student notebooks, but they ship in the installed
-``autograde`` package). Errors and endless loops in any cell are reported.
+Errors and endless loops in any cell are reported. The exercises are then decided as the quick
+check decides them (:func:`autograde.grading.selfcheck_quick.check_exercises`: set-up and
+answer cells in a fresh process, then the course's visible and hidden cases), never by code
+that ran in the kernel: an answer cell there can replace anything, ``autograde.check_<function>``
+included, and a verdict taken from the kernel would be the learner's own.
 """
 
 import subprocess
@@ -16,6 +17,7 @@ import nbformat
 
 from .course import keep_out_of_home
 from .reaper import adopted_children_stopped
+from .selfcheck_quick import check_exercises
 from .selfcheck_report import (
     CELL_TIMEOUT,
     Progress,
@@ -28,33 +30,6 @@ from .submissions import grade_id
 
 PROBE_TIMEOUT = 5  # seconds: after a timed-out cell, does the kernel still answer?
 TIMEOUT_NAME = "CellTimeoutError"
-HIDDEN_TAG = "bptt-selfcheck-hidden"
-
-
-def hidden_cell(function):
-    """The code that runs ``function``'s hidden cases after the notebook.
-
-    It calls the course's check, ``autograde.check_<function>``, whatever the notebook itself
-    named ``check_<function>``.
-    """
-    src = (f"# hidden cases of {function} (bptt check)\n"
-           f"__import__('autograde').check_{function}({function}, hidden=True)")
-    cell = nbformat.v4.new_code_cell(src)
-    cell.metadata["tags"] = [HIDDEN_TAG]
-    return cell
-
-
-def output_text(cell):
-    """What a cell printed, its result and its error, as plain text."""
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif out.output_type in ("execute_result", "display_data"):
-            parts.append(out.get("data", {}).get("text/plain", "") + "\n")
-        elif out.output_type == "error":
-            parts.append(f"{out.ename}: {out.evalue}\n")
-    return "".join(parts).rstrip()
 
 
 def cell_error(cell):
@@ -65,21 +40,8 @@ def cell_error(cell):
     return None
 
 
-def result_float(cell):
-    """The cell's result as a float, or ``None``."""
-    for out in cell.get("outputs", []):
-        if out.output_type == "execute_result":
-            try:
-                return float(out.get("data", {}).get("text/plain", ""))
-            except ValueError:
-                return None
-    return None
-
-
 def _label(cell, index, nb=None):
     gid = grade_id(cell)
-    if HIDDEN_TAG in cell.get("metadata", {}).get("tags", []):
-        return "hidden cases of " + cell.source.split("hidden cases of ", 1)[1].split(" ")[0]
     if gid:
         return gid
     heading = heading_above(nb, index) if nb is not None else ""
@@ -87,15 +49,13 @@ def _label(cell, index, nb=None):
 
 
 def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
-    """Run one notebook and its hidden cases in a kernel; return a :class:`Report`."""
+    """Run every cell of one notebook in a kernel, then decide its exercises as the quick check
+    does; return a :class:`Report`."""
     from nbclient import NotebookClient  # imported late: the command line starts faster
 
     path = Path(path).resolve()
     nb = read_notebook(path)
     report = Report(path, exercises=find_exercises(nb))
-    n_own = len(nb.cells)
-    for ex in report.exercises:
-        nb.cells.append(hidden_cell(ex.function))
     keep_out_of_home()
     kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
     client = NotebookClient(
@@ -133,15 +93,17 @@ def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
                                       "cells after it did not run")
                     client.shutdown_kernel = "immediate"  # it would not hear a polite request
                     break
-                if err and index < n_own and not (grade_id(cell) or "").startswith(
-                        ("test_", "hidden_")):
+                if err and not (grade_id(cell) or "").startswith(("test_", "hidden_")):
                     report.problems.append(_problem(cell, label, err))
     except Exception as exc:  # the kernel died or could not start
         report.aborted = f"the kernel failed: {type(exc).__name__}: {exc}".strip()
     finally:
         bar.clear()
+    decided = check_exercises(path, timeout=timeout, progress=progress)
+    report.exercises = decided.exercises
+    reported = {p.split(":", 1)[0].split(",", 1)[0] for p in report.problems}
+    report.problems += [p for p in decided.problems if p.split(":", 1)[0] not in reported]
     report.seconds = time.perf_counter() - start
-    _collect(nb, n_own, report)
     return report
 
 
@@ -166,21 +128,3 @@ def _responds(client, count, replies):
     finally:
         client.timeout = old
     return bool(replies) and replies[-1].get("content", {}).get("status") == "ok"
-
-
-def _collect(nb, n_own, report):
-    hidden = {c.source.split("hidden cases of ", 1)[1].split(" ")[0]: (i, c)
-              for i, c in enumerate(nb.cells) if i >= n_own}
-    for ex in report.exercises:
-        if ex.test_index is not None:
-            cell = nb.cells[ex.test_index]
-            ran = bool(cell.get("outputs")) or cell.get("execution_count") is not None
-            ex.visible_ok = ((cell_error(cell) is None and ex.test_index not in report.timed_out)
-                             if ran else None)
-            ex.visible_text = output_text(cell)
-        index, h = hidden.get(ex.function, (None, None))
-        if h is not None:
-            ex.hidden_score = None if index in report.timed_out else result_float(h)
-            ex.hidden_text = output_text(h)
-
-
