@@ -142,9 +142,9 @@ def test_large_case_is_easy_for_honest_code():
     import time
 
     case = [c for c in L.rnn_layer_backward_cases() if "large:" in c.label][0]
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # its cost: CPU time, not the machine's load (one BLAS thread)
     V.bwd_jacobians(*case.args)  # the slowest correct variant: explicit Jacobians per example
-    assert time.perf_counter() - t0 < 0.25 * L.case_limit(case)
+    assert time.process_time() - t0 < 0.25 * L.case_limit(case)
 
 
 def test_large_reference_is_accurate():
