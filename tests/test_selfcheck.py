@@ -262,7 +262,9 @@ def test_malformed_nbgrader_metadata_is_no_traceback(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb",
                          new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": 7,
                                                                        "solution": True}}),
-                         new_code_cell("y = 2", metadata={"nbgrader": ["not", "a", "dict"]}))
+                         new_code_cell("y = 2", metadata={"nbgrader": ["not", "a", "dict"]}),
+                         new_code_cell("z = 3", metadata={"nbgrader": {
+                             "grade_id": "test_notreal", "grade": True, "points": 1}}))
     nb = nbformat.read(path, as_version=4)
     nb.cells[3].metadata["nbgrader"]["points"] = "two"  # test_step_jacobian
     path.write_text(json.dumps(nb))  # as a learner's editor may save it: no schema check
@@ -270,3 +272,59 @@ def test_malformed_nbgrader_metadata_is_no_traceback(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASS  step_jacobian (hidden score: 100%)" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_renamed_cells_do_not_make_an_exercise_vanish(tmp_path):
+    # the exercise is found from the graded function its answer cell defines
+    path = tiny_notebook(tmp_path / "nb.ipynb", answer="return None")
+    nb = nbformat.read(path, as_version=4)
+    for cell, gid in zip(nb.cells[2:5], ("answer_sj", "tsj", "hsj"), strict=True):
+        cell.metadata.nbgrader.grade_id = gid
+    nbformat.write(nb, path)
+    proc = bptt("check", path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  step_jacobian (hidden score: 0%)" in proc.stdout
+
+
+def test_stopping_the_check_stops_what_the_learners_code_started(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source += ("\nimport subprocess, time\n_p = subprocess.Popen(['sleep', '300'], "
+                           "start_new_session=True)\nwith open('detached.pids', 'w') as fh:\n"
+                           "    fh.write(f'{_p.pid}\\n')\ntime.sleep(60)")
+    nbformat.write(nb, path)
+    proc = subprocess.Popen([sys.executable, "-m", "autograde.cli", "check", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids = tmp_path / "detached.pids"
+    for _ in range(300):
+        if pids.exists() and pids.read_text().endswith("\n"):
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)  # timeout(1), a CI job's limit, a closed terminal (SIGHUP)
+    out, err = proc.communicate(timeout=30)
+    pid = int(pids.read_text())
+    alive = selfcheck_nb.running(pid)
+    if alive:
+        os.kill(pid, 9)
+    assert not alive, "the detached process outlived the stopped check"
+    assert proc.returncode == 128 + signal.SIGTERM and "stopped by signal 15" in err, err
+    assert "Traceback" not in err
+
+
+def test_an_output_that_cannot_take_the_report_is_no_traceback(tmp_path):
+    import subprocess
+
+    path = tiny_notebook(tmp_path / "nb.ipynb")
+    argv = [sys.executable, "-m", "autograde.cli", "check", str(path)]
+    with open("/dev/full", "w") as full:  # a full disk
+        proc = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.strip().endswith(
+        "bptt check: cannot write (the output): No space left on device"), proc.stderr
+    closed = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    closed.stdout.close()  # `bptt check ... | head -0`: the reader went away
+    err = closed.stderr.read()
+    assert closed.wait(timeout=120) == 1 and "Traceback" not in err and "Exception" not in err, err

@@ -10,6 +10,8 @@
 """
 
 import argparse
+import contextlib
+import errno
 import os
 import sys
 import time
@@ -26,9 +28,27 @@ def _root(args):
     return check_root(args.root) if args.root else find_root()
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP reached ``bptt check``: unwind, so that its ``finally`` blocks stop
+    the learner's processes (``timeout(1)``, a closed terminal, a CI job's time limit)."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, _frame):
+    raise Stopped(signum)
+
+
 def cmd_check(args):
+    import signal
+
     from ..grading.selfcheck import check_notebooks
 
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
     return check_notebooks(args.notebooks, timeout=args.timeout, all_cells=args.all_cells)
 
 
@@ -158,13 +178,34 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     keep_out_of_home()
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a failed write is reported, not at the exit
+        return status
     except CourseError as exc:
         print(f"bptt {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"bptt {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Stopped as exc:
+        print(f"bptt {args.command}: stopped by signal {exc.signum}", file=sys.stderr)
+        return 128 + exc.signum
+    except BrokenPipeError:  # `bptt check ... | head`: the reader has what it wanted
+        _stdout_to_devnull()
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            raise
+        _stdout_to_devnull()
+        where = f" ({exc.filename})" if exc.filename else " (the output)"
+        print(f"bptt {args.command}: cannot write{where}: {exc.strerror}", file=sys.stderr)
+        return 1
+
+
+def _stdout_to_devnull():
+    """Nothing more goes to a standard output that cannot take it (not even Python's last flush)."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

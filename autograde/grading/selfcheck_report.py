@@ -4,6 +4,7 @@ A notebook's exercises are its graded functions, found from their ``test_<f>`` a
 ``hidden_<f>`` cells; :func:`format_report` words the verdicts for the learner.
 """
 
+import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,12 @@ class Report:
 def read_notebook(path):
     """Read and validate a notebook; :class:`CourseError` with a one-line reason otherwise."""
     path = Path(path)
-    if not path.exists():
-        raise CourseError(f"{path}: no such file")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise CourseError(f"{path}: no such file") from None
+    except OSError as exc:  # a folder on the way that this user may not enter, say
+        raise CourseError(f"{path}: cannot read it ({exc.strerror})") from None
     if path.is_dir():
         raise CourseError(f"{path} is a folder, not a notebook")
     try:
@@ -87,9 +92,21 @@ def read_notebook(path):
     return nb
 
 
+def _defined_functions(source):
+    """Names of the functions ``source`` defines at its top level (none if it does not parse)."""
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
 def find_exercises(nb):
     """The graded functions, from ``test_<f>`` and ``hidden_<f>`` cells, then from answer cells
-    (``answer_<f>`` of a function the course grades) whose test cells are gone."""
+    (``answer_<f>``) and from code cells that define a function the course grades: an exercise
+    whose test cells are gone or renamed is checked all the same. Only functions the course
+    grades (:data:`autograde.registry.GRADED`) count."""
     found, answers = {}, {}
     for i, cell in enumerate(nb.cells):
         gid = grade_id(cell) or ""
@@ -97,14 +114,16 @@ def find_exercises(nb):
             continue
         if gid.startswith("answer_"):
             answers[gid[len("answer_"):]] = cell.source
+        for function in _defined_functions(cell.source):
+            answers.setdefault(function, cell.source)
         for prefix in ("test_", "hidden_"):
-            if gid.startswith(prefix) and gid[len(prefix):].isidentifier():
+            if gid.startswith(prefix) and gid[len(prefix):] in GRADED:
                 ex = found.setdefault(gid[len(prefix):], Exercise(gid[len(prefix):]))
                 if prefix == "test_":
                     ex.test_index = i
                 first = cell.source.strip().splitlines()[:1]
                 ex.bonus = ex.bonus or bool(first and "bonus" in first[0].lower())
-    for function in answers:  # an exercise whose test cells were deleted is checked all the same
+    for function in answers:
         if function in GRADED and function not in found:
             found[function] = Exercise(function)
     for ex in found.values():
