@@ -47,7 +47,7 @@ FLOOR = textwrap.dedent("""
     from pathlib import Path
     from autograde.grading.program import build_program, is_code_answer, is_setup
     from autograde.registry import GRADED, cached_cases
-    from bptt_helpers.notebook_import import _strip_magics
+    from bptt_helpers.notebook_import import strip_magics
     import os
     os.chdir(sys.argv[1])
     for path in sorted(Path(".").glob("*.ipynb")):
@@ -55,7 +55,7 @@ FLOOR = textwrap.dedent("""
         program = build_program(nb, nb)
         ns = {"__name__": "floor"}
         for cell in program.cells:
-            exec(compile(_strip_magics(cell["source"]), path.name, "exec"), ns)
+            exec(compile(strip_magics(cell["source"]), path.name, "exec"), ns)
         for t in program.tests:
             cached_cases(t.function, t.hidden, t.seed)  # the references, built once as the
             # check below would (GRADED[...].cases() builds them anew: counted twice, they made

@@ -52,7 +52,7 @@ def load_notebook_functions(path, names):
     namespace = {"__name__": f"notebook_{path.stem}"}
     with redirect_stdout(io.StringIO()):
         for cell in answer_and_setup_cells(nb):
-            source = _strip_magics(_text(cell.get("source", "")))
+            source = strip_magics(_text(cell.get("source", "")))
             try:
                 exec(compile(source, f"<{path.name}>", "exec"), namespace)
             except Exception as exc:
@@ -71,7 +71,7 @@ def _text(source):
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _strip_magics(source):
+def strip_magics(source):
     """Drop IPython-only lines (``%matplotlib``, ``!pip``) that plain Python cannot run."""
     keep = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     return "\n".join(keep)

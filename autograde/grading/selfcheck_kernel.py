@@ -22,7 +22,6 @@ from .selfcheck_report import (
     CELL_TIMEOUT,
     Progress,
     Report,
-    find_exercises,
     heading_above,
     read_notebook,
 )
@@ -55,7 +54,7 @@ def run_notebook(path, timeout=CELL_TIMEOUT, progress=sys.stderr):
 
     path = Path(path).resolve()
     nb = read_notebook(path)
-    report = Report(path, exercises=find_exercises(nb))
+    report = Report(path)  # its exercises: decided after the kernel run, outside it
     keep_out_of_home()
     kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
     client = NotebookClient(

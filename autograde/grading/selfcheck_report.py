@@ -11,6 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from bptt_helpers.notebook_import import strip_magics
+
 from ..registry import GRADED
 from .course import CourseError
 from .submissions import grade_id
@@ -94,9 +96,8 @@ def read_notebook(path):
 
 def _defined_functions(source):
     """Names of the functions ``source`` defines at its top level (none if it does not parse)."""
-    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     try:
-        tree = ast.parse("\n".join(lines))
+        tree = ast.parse(strip_magics(source))
     except (SyntaxError, ValueError):
         return []
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
