@@ -34,6 +34,12 @@ def meta(gid, **kw):
     return {"nbgrader": m}
 
 
+# Code for a cell: a process in a session of its own (out of the check's process group), its pid
+# appended to detached.pids in the notebook's folder.
+DETACH = ("\nimport subprocess\n_p = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+          "with open('detached.pids', 'a') as fh:\n    fh.write(f'{_p.pid}\\n')\n")
+
+
 def tiny_notebook(path, *extra_cells, answer="return W * activator.backward(state)"):
     """A small notebook in the course's conventions with a step_jacobian exercise."""
     nb = new_notebook()

@@ -111,9 +111,7 @@ def test_the_quick_check_stops_an_endless_loop_outside_the_function(tmp_path):
 def test_a_process_the_learners_code_detached_ends_with_the_check(tmp_path):
     path = tiny_notebook(tmp_path / "nb.ipynb")
     nb = nbformat.read(path, as_version=4)
-    nb.cells[2].source += ("\nimport subprocess\n_p = subprocess.Popen(['sleep', '300'], "
-                           "start_new_session=True)  # a session of its own: out of the group\n"
-                           "with open('detached.pids', 'a') as fh:\n    fh.write(f'{_p.pid}\\n')")
+    nb.cells[2].source += selfcheck_nb.DETACH
     nbformat.write(nb, path)
     proc = bptt("check", path)
     pids = [int(x) for x in (tmp_path / "detached.pids").read_text().split()]
@@ -293,9 +291,7 @@ def test_stopping_the_check_stops_what_the_learners_code_started(tmp_path):
 
     path = tiny_notebook(tmp_path / "nb.ipynb")
     nb = nbformat.read(path, as_version=4)
-    nb.cells[2].source += ("\nimport subprocess, time\n_p = subprocess.Popen(['sleep', '300'], "
-                           "start_new_session=True)\nwith open('detached.pids', 'w') as fh:\n"
-                           "    fh.write(f'{_p.pid}\\n')\ntime.sleep(60)")
+    nb.cells[2].source += selfcheck_nb.DETACH + "import time\ntime.sleep(60)"
     nbformat.write(nb, path)
     proc = subprocess.Popen([sys.executable, "-m", "autograde.cli", "check", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
