@@ -6,7 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde.grading.submissions import grade_id, nbgrader_meta
+from autograde.grading.program import meta as nbgrader_meta
+from autograde.grading.submissions import grade_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions" / "bptt").glob("*.ipynb"))

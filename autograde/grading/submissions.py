@@ -20,21 +20,15 @@ from pathlib import Path
 
 import nbformat
 
+from .program import meta
+
 MARKER = re.compile(r"^# %% (answer_[A-Za-z0-9_-]+)\s*$")
 
 
-def nbgrader_meta(cell):
-    """A cell's nbgrader metadata (``{}`` for cells nbgrader does not manage, or whose metadata
-    is not a mapping: a learner's notebook may hold anything)."""
-    m = cell.get("metadata") if isinstance(cell, dict) else None
-    m = m.get("nbgrader") if isinstance(m, dict) else None
-    return m if isinstance(m, dict) else {}
-
-
 def grade_id(cell):
-    """A cell's nbgrader ``grade_id`` or ``None`` (also when it is not a string)."""
-    gid = nbgrader_meta(cell).get("grade_id")
-    return gid if isinstance(gid, str) else None
+    """A cell's nbgrader ``grade_id`` or ``None`` (also for malformed metadata,
+    :func:`autograde.grading.program.meta`)."""
+    return meta(cell).get("grade_id")
 
 
 def parse_answers(text):
@@ -60,8 +54,8 @@ def parse_answers(text):
 
 def is_answer(cell):
     """An answer cell: code (``answer_<function>``) or a written answer (``written_<topic>``)."""
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("solution") and meta.get("grade_id"))
+    m = meta(cell)
+    return bool(m.get("solution") and m.get("grade_id"))
 
 
 def answers_from_notebooks(paths):
