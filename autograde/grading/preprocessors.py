@@ -270,10 +270,11 @@ class TrustedGrades(NbGraderPreprocessor):
 
 
 class SafeClearHiddenTests(ClearHiddenTests):
-    """``ClearHiddenTests`` on grade cells only; a learner's text with the markers stays theirs."""
+    """``ClearHiddenTests`` on test cells only (graded, not answers); a learner's text with the
+    markers, in an answer cell or a written answer (graded too, by hand), stays theirs."""
 
     def preprocess_cell(self, cell, resources, cell_index):
-        if not utils.is_grade(cell):
+        if not utils.is_grade(cell) or utils.is_solution(cell):
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, cell_index)
