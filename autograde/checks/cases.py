@@ -18,8 +18,10 @@ import numpy as np
 
 from bptt_helpers.activators import get_activator
 from bptt_helpers.data import random_rnn
-from bptt_helpers.numgrad import numerical_gradient, numerical_jacobian
+from bptt_helpers.numgrad import numerical_jacobian
 from bptt_helpers.rnn import rnn_forward
+
+from .probes import batched_gradient
 
 SIGMA = {"tanh": 1.3, "relu": 1.3, "identity": 1.2, "sigmoid": 5.0}
 ACTS = ("tanh", "sigmoid", "relu", "identity")
@@ -80,21 +82,37 @@ def _nets(m, states, shift):
     return nets
 
 
-def numerical_deltas(m, loss_of_nets):
-    """``deltas[t] = dE/dnet_t`` by shifting ``net_t``; ``deltas[0] = 0``. Shape (T+1, H)."""
-    T, H = m["xs"].shape[0], m["W"].shape[0]
-    deltas = np.zeros((T + 1, H))
+def nets_of(m, U=None, W=None, shift=None):
+    """``nets`` of the layer ``m`` for ``P`` perturbed copies at once, in one forward pass.
 
-    def loss(shift):
-        states = rnn_forward(m["xs"], m["U"], m["W"], m["activator"], m["s0"], net_shift=shift)
-        return loss_of_nets(_nets(m, states, shift))
-
+    ``net_t = U x_t + W s_{t-1} + shift[t]``, ``s_t = f(net_t)``, from ``m``'s ``xs`` and
+    ``s_0``; ``U (P, H, D)``, ``W (P, H, H)`` or ``shift (P, T+1, H)`` carry the copies (any
+    left out is ``m``'s own, or no shift). Row 0 of the nets is 0. Returns ``(P, T+1, H)``.
+    """
+    U = m["U"] if U is None else U
+    W = m["W"] if W is None else W
+    xs, f = m["xs"], m["activator"]
+    T, H = xs.shape[0], W.shape[-1]
+    shift = np.zeros((T + 1, H)) if shift is None else shift
+    batch = np.broadcast_shapes(U.shape[:-2], W.shape[:-2], shift.shape[:-2])
+    states, nets = np.zeros(batch + (T + 1, H)), np.zeros(batch + (T + 1, H))
+    states[..., 0, :] = m["s0"]
     for t in range(1, T + 1):
-        def loss_t(row, t=t):
-            shift = np.zeros((T + 1, H))
-            shift[t] = row
-            return loss(shift)
-        deltas[t] = numerical_gradient(loss_t, np.zeros(H))
+        nets[..., t, :] = (np.einsum("...hd,d->...h", U, xs[t - 1])
+                           + np.einsum("...hk,...k->...h", W, states[..., t - 1, :]) + shift[..., t, :])
+        states[..., t, :] = f.forward(nets[..., t, :])
+    return nets
+
+
+def numerical_deltas(m, loss_of_nets):
+    """``deltas[t] = dE/dnet_t`` by shifting ``net_t``; ``deltas[0] = 0``. Shape (T+1, H).
+
+    ``loss_of_nets(nets (P, T+1, H)) -> (P,)``: every shift's loss in one batched pass.
+    """
+    T, H = m["xs"].shape[0], m["W"].shape[0]
+    deltas = batched_gradient(lambda shift: loss_of_nets(nets_of(m, shift=shift)),
+                              np.zeros((T + 1, H)))
+    deltas[0] = 0.0  # row 0 is no net
     return deltas
 
 
@@ -142,7 +160,7 @@ def calc_delta_cases(hidden=False, seed=0):
     for i, (T, D, H, act) in enumerate(plan):
         m = _model(T, D, H, act, seed=1000 * seed + 10 + i)
         sensitivity = np.random.default_rng([seed, 3, i]).standard_normal(H)
-        deltas = numerical_deltas(m, lambda nets, c=sensitivity: c @ nets[-1])
+        deltas = numerical_deltas(m, lambda nets, c=sensitivity: nets[..., -1, :] @ c)
         deltas[T] = sensitivity  # exact: E is linear in net_T
         cases.append(Case(
             label=_describe(T, D, H, act, m["s0"]),
@@ -174,18 +192,12 @@ def calc_gradient_cases(hidden=False, seed=0):
         g = np.random.default_rng([seed, 5, i]).standard_normal((T + 1, H))
         g[0] = 0.0
 
-        def loss(nets, g=g):
-            return float(np.sum(g * nets))
+        def loss(nets, g=g):  # (P, T+1, H) -> (P,)
+            return np.sum(g * nets, axis=(-2, -1))
 
         deltas = numerical_deltas(m, loss)
-
-        def loss_of(U, W, m=m, g=g):
-            mm = dict(m, U=U, W=W)
-            states = rnn_forward(m["xs"], U, W, m["activator"], m["s0"])
-            return float(np.sum(g * _nets(mm, states, np.zeros_like(states))))
-
-        dU = numerical_gradient(lambda U, m=m: loss_of(U, m["W"]), m["U"])
-        dW = numerical_gradient(lambda W, m=m: loss_of(m["U"], W), m["W"])
+        dU = batched_gradient(lambda U, m=m, loss=loss: loss(nets_of(m, U=U)), m["U"])
+        dW = batched_gradient(lambda W, m=m, loss=loss: loss(nets_of(m, W=W)), m["W"])
         cases.append(Case(
             label=_describe(T, D, H, act, m["s0"]),
             arg_names=["deltas", "states", "xs"],
