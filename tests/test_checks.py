@@ -291,6 +291,24 @@ def test_reference_of_each_case_matches_the_analytic_answer():
         assert rel_error(correct.sj_broadcast(*case.args), case.reference["jacobian"]) < 1e-8
 
 
+@pytest.mark.parametrize("act", C.ACTS)
+def test_the_batched_forward_of_the_references_is_the_course_s_layer(act):
+    """``cases.nets_of`` (every perturbed copy at once) runs ``bptt_helpers.rnn.rnn_forward``."""
+    from bptt_helpers.rnn import rnn_forward
+
+    m = C._model(7, 3, 4, act, seed=11)
+    rng = np.random.default_rng(5)
+    Us = m["U"] + 0.1 * rng.standard_normal((3,) + m["U"].shape)  # (3, H, D)
+    shift = 0.1 * rng.standard_normal((3, 8, 4))  # (3, T+1, H)
+    for k in range(3):
+        states = rnn_forward(m["xs"], Us[k], m["W"], act, m["s0"], net_shift=shift[k])
+        nets = C._nets(dict(m, U=Us[k]), states, shift[k])
+        assert rel_error(C.nets_of(m, U=Us, shift=shift)[k], nets) < 1e-14
+        assert rel_error(C.nets_of(m, U=Us)[k],
+                         C._nets(dict(m, U=Us[k]), rnn_forward(m["xs"], Us[k], m["W"], act,
+                                                               m["s0"]), np.zeros((8, 4)))) < 1e-14
+
+
 def test_feedback_does_not_repeat_itself(capsys):
     m = next(m for m in CATALOGUE if m.name == "cd_wrong_step")
     checks.check_calc_delta(m.fn, hidden=True)
