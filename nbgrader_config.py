@@ -70,3 +70,6 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograde.grading.preprocessors.SafeClearHiddenTests",
 ]
+# nbconvert's HTML exporter re-parses every page in pure Python to add alt text to images; this
+# one writes the same page and alt text without that pass (autograde/grading/feedback_html.py).
+c.GenerateFeedback.exporter_class = "autograde.grading.feedback_html.FeedbackHTMLExporter"
