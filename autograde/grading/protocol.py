@@ -51,11 +51,25 @@ def encode(header, arrays=None):
     return MAGIC + _LENGTHS.pack(len(head), len(data)) + head + data
 
 
-def send(fd, header, arrays=None):
-    """Write one frame to the file descriptor ``fd``."""
+def send(fd, header, arrays=None, deadline=None):
+    """Write one frame to the file descriptor ``fd``.
+
+    With a ``deadline`` (a ``time.monotonic()`` value) and ``fd`` non-blocking
+    (``os.set_blocking(fd, False)``), :class:`Timeout` is raised when the reader has not taken
+    the whole frame by then: a process that stops reading (``SIGSTOP``, a busy thread) cannot
+    hold the writer once a frame is larger than the pipe's buffer.
+    """
     view = memoryview(encode(header, arrays))
     while view:
-        n = os.write(fd, view)
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            raise Timeout("the frame was not read in time")
+        if not select.select([], [fd], [], wait)[1]:
+            raise Timeout("the frame was not read in time")
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:  # the reader took less than select promised room for
+            continue
         view = view[n:]
 
 

@@ -16,12 +16,6 @@ an earlier function's grade.
 
 import contextlib
 import io
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -30,7 +24,8 @@ from ..checks.report import print_report
 from ..checks.safe_call import Outcome
 from ..checks.scoring import check_score
 from ..registry import GRADED, cached_cases
-from . import protocol, sandbox
+from . import protocol
+from .learner_process import LearnerProcess
 from .replies import call_request, outcome_of, result_bound
 
 SETUP_SECONDS = 30  # wall time for starting the process and running the cells before a function
@@ -45,66 +40,6 @@ class Verdict:
     test: object  # TestCell
     fraction: float
     feedback: str
-
-
-# --- the learner's process --------------------------------------------------------------------
-
-class LearnerProcess:
-    """One sandboxed ``autograde.grading.child`` process working in the learner's folder."""
-
-    def __init__(self, workdir, sandboxed=True):
-        argv = [sys.executable, "-I", "-m", "autograde.grading.child"]
-        self.scratch = None
-        env = sandbox.environment({"MPLBACKEND": "Agg"})
-        if sandboxed:
-            argv, cwd, env = sandbox.wrap(argv, workdir, env={"MPLBACKEND": "Agg"}), "/", None
-        else:  # the instructor's opt-out, or `bptt check`: learner code with the caller's rights
-            cwd = workdir
-            self.scratch = tempfile.mkdtemp(prefix="bptt-learner-")  # its home and /tmp
-            env = {k: (self.scratch + v[len("/tmp"):] if v.startswith("/tmp") else v)
-                   for k, v in env.items()}
-            env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-
-    def ask(self, header, arrays=None, max_data=1024**2, seconds=10.0):
-        """Send one request; the reply ``(header, arrays)`` within ``seconds``, else raise."""
-        deadline = time.monotonic() + seconds
-        self.post(header, arrays)
-        return self.reply(max_data, deadline)
-
-    def post(self, header, arrays=None):
-        """Send one request without waiting for its reply."""
-        try:
-            protocol.send(self.proc.stdin.fileno(), header, arrays)
-        except OSError as exc:
-            raise protocol.ProtocolError("the process is gone") from exc
-
-    def reply(self, max_data, deadline):
-        """The next reply ``(header, arrays)`` by ``deadline`` (``time.monotonic()``), else raise."""
-        return protocol.receive(self.proc.stdout.fileno(), max_data, deadline)
-
-    def stopped_by(self):
-        """Why the process ended, in words, or ``""``."""
-        code = self.proc.poll()
-        if code is None:
-            return ""
-        if code == 0:
-            return "ended by itself (exit status 0)"
-        if code < 0:
-            return f"was stopped by signal {-code} ({signal.Signals(-code).name})"
-        return f"exited with status {code}"
-
-    def close(self):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # bubblewrap's whole sandbox dies with it
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
-        self.proc.wait()
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 # --- one notebook -------------------------------------------------------------------------------
@@ -137,13 +72,13 @@ class _Session:
         if self.proc is not None or self.failed:
             return
         self.proc, self.ran, self.sent = LearnerProcess(self.workdir, self.sandboxed), 0, 0
-        size = 0
+        size, deadline = 0, time.monotonic() + self.setup_seconds
         for cell in self.program.cells[:upto]:
             size += len(cell["source"].encode("utf-8", "replace")) + 1024
             if size > PREFETCH_BYTES:
                 break
             try:
-                self.proc.post({"op": "run", "source": cell["source"]})
+                self.proc.post({"op": "run", "source": cell["source"]}, deadline=deadline)
             except protocol.ProtocolError:
                 break  # ready() finds out why
             self.sent += 1
@@ -162,7 +97,7 @@ class _Session:
             cell = self.program.cells[index]
             try:
                 if index >= self.sent:
-                    self.proc.post({"op": "run", "source": cell["source"]})
+                    self.proc.post({"op": "run", "source": cell["source"]}, deadline=deadline)
                     self.sent += 1
                 reply, _ = self.proc.reply(1024**2, deadline)
             except protocol.Timeout:

@@ -1,0 +1,79 @@
+"""The learner's process of the trusted step: ``autograde.grading.child``, in the sandbox.
+
+The grader (:mod:`autograde.grading.trusted`) talks to it over two pipes in frames
+(:mod:`autograde.grading.protocol`), and bounds every exchange by a deadline: reading a reply,
+and writing a request too (a process that stops reading cannot hold the grader).
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import protocol, sandbox
+
+
+class LearnerProcess:
+    """One sandboxed ``autograde.grading.child`` process working in the learner's folder."""
+
+    def __init__(self, workdir, sandboxed=True):
+        argv = [sys.executable, "-I", "-m", "autograde.grading.child"]
+        self.scratch = None
+        env = sandbox.environment({"MPLBACKEND": "Agg"})
+        if sandboxed:
+            argv, cwd, env = sandbox.wrap(argv, workdir, env={"MPLBACKEND": "Agg"}), "/", None
+        else:  # the instructor's opt-out, or `bptt check`: learner code with the caller's rights
+            cwd = workdir
+            self.scratch = tempfile.mkdtemp(prefix="bptt-learner-")  # its home and /tmp
+            env = {k: (self.scratch + v[len("/tmp"):] if v.startswith("/tmp") else v)
+                   for k, v in env.items()}
+            env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        # writes to it wait for their deadline, not for ever: a process that stops reading
+        # (SIGSTOP after a reply it forged itself) would otherwise hold the grader on a request
+        # larger than the pipe's buffer (a long case's arrays, a long answer cell)
+        os.set_blocking(self.proc.stdin.fileno(), False)
+
+    def ask(self, header, arrays=None, max_data=1024**2, seconds=10.0):
+        """Send one request; the reply ``(header, arrays)`` within ``seconds``, else raise."""
+        deadline = time.monotonic() + seconds
+        self.post(header, arrays, deadline)
+        return self.reply(max_data, deadline)
+
+    def post(self, header, arrays=None, deadline=None):
+        """Send one request, read by ``deadline`` (``time.monotonic()``), without its reply."""
+        try:
+            protocol.send(self.proc.stdin.fileno(), header, arrays, deadline)
+        except OSError as exc:
+            raise protocol.ProtocolError("the process is gone") from exc
+
+    def reply(self, max_data, deadline):
+        """The next reply ``(header, arrays)`` by ``deadline`` (``time.monotonic()``), else raise."""
+        return protocol.receive(self.proc.stdout.fileno(), max_data, deadline)
+
+    def stopped_by(self):
+        """Why the process ended, in words, or ``""``."""
+        code = self.proc.poll()
+        if code is None:
+            return ""
+        if code == 0:
+            return "ended by itself (exit status 0)"
+        if code < 0:
+            return f"was stopped by signal {-code} ({signal.Signals(-code).name})"
+        return f"exited with status {code}"
+
+    def close(self):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # bubblewrap's whole sandbox dies with it
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        self.proc.wait()
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
