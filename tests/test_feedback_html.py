@@ -47,6 +47,8 @@ def test_alt_text_is_added_only_to_image_tags_without_one():
     assert out.count(ALT) == 2
     assert '<img alt="mine" src="c.png">' in out and "&lt;img src=x&gt;" in out
     assert with_alt_text(out) == out  # a second pass adds nothing
+    data = '<img src="data:image/png;base64,iVBO/alt=">'  # base64 may end so: not an attribute
+    assert with_alt_text(data).count(ALT) == 1
 
 
 def test_the_page_is_nbconverts_own_with_its_alt_text():

@@ -20,7 +20,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 # nbconvert's own words for an image without a description
 ALT = ' alt="No description has been provided for this image"'
-NO_ALT = re.compile(r"<img\b(?![^>]*\balt=)", re.IGNORECASE)
+NO_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)", re.IGNORECASE)  # an attribute, not data
 
 
 def with_alt_text(html):
