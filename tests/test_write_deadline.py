@@ -1,10 +1,11 @@
 """The grader's writes to a learner's process have deadlines, as its reads do.
 
-A learner's process can forge the reply the grader waits for on its own reply pipe, then stop
-reading (``SIGSTOP``): the grader's next request, if larger than the pipe's buffer (a long
+A learner's process can forge the reply the grader waits for on its own channel, then stop
+reading (``SIGSTOP``): the grader's next request, if larger than the channel's buffer (a long
 case's arrays, a long answer cell), used to block for ever, in ``bptt check``, in a worker of
 ``bptt grade`` (until the student's budget) and in ``nbgrader autograde`` (every later student
-with it). Found by the ninth fresh-eyes attack (docs/grading_integrity.md).
+with it). Found by the ninth fresh-eyes attack; the tenth held the reply pipe's lock with
+``splice`` (docs/grading_integrity.md).
 """
 
 import os
@@ -21,21 +22,44 @@ from autograde.grading.program import TestCell as GradedCell
 from autograde.grading.trusted import grade_program
 
 ROOT = Path(__file__).resolve().parent.parent
-# A set-up cell that answers for itself ("ran") on the only write-only pipe it holds, then stops.
-FORGE_AND_STOP = """
-import fcntl, os, signal, stat
+# The learner's end of the channel: a write-only pipe before the tenth attack, a socket since.
+FIND_CHANNEL = """
+import fcntl, os, signal, socket, stat, threading
 from autograde.grading import protocol
 out = None
 for fd in range(3, 64):
     try:
-        mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
-        if stat.S_ISFIFO(os.fstat(fd).st_mode) and mode == os.O_WRONLY:
-            out = fd
+        mode, flags = os.fstat(fd).st_mode, fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
     except OSError:
-        pass
+        continue
+    if stat.S_ISSOCK(mode) or (stat.S_ISFIFO(mode) and flags == os.O_WRONLY):
+        out = fd
+"""
+# A set-up cell that answers for itself ("ran") on its channel, then stops.
+FORGE_AND_STOP = FIND_CHANNEL + """
 protocol.send(out, {"op": "ran", "error": None})
 os.kill(os.getpid(), signal.SIGSTOP)
 """
+# The tenth attack: a thread splices one byte from a socket that then waits for 1 MiB into the
+# channel. On a pipe, splice holds the pipe's lock meanwhile: the grader's read, woken by the
+# byte, slept in the kernel past every deadline and SIGKILL. A socket has no such shared lock.
+SPLICE = FIND_CHANNEL + """
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1 << 20)
+a.send(b"B")
+threading.Thread(target=os.splice, args=(b.fileno(), out, 65536), daemon=True).start()
+"""
+
+
+def _grade_within(program, seconds=120):
+    """``grade_program``'s verdicts, or a failure if it has not returned within ``seconds``."""
+    verdicts = []
+    grading = threading.Thread(target=lambda: verdicts.extend(
+        grade_program(program, ROOT / "notebooks" / "bptt", setup_seconds=3)), daemon=True)
+    grading.start()
+    grading.join(seconds)
+    assert not grading.is_alive(), "the grader still waits on a learner process past its deadline"
+    return verdicts
 
 
 def test_a_frame_nobody_reads_times_out_at_its_deadline():
@@ -68,13 +92,17 @@ def test_a_frame_read_in_time_arrives_whole():
 
 def test_a_process_that_forges_its_reply_and_stops_costs_its_budget_only(sandbox_ready):
     program = Program([{"grade_id": "setup", "source": FORGE_AND_STOP},
-                       {"grade_id": "answer_calc_delta", "source": f"x = '{'a' * 200_000}'"}],
+                       {"grade_id": "answer_calc_delta", "source": f"x = '{'a' * 2**20}'"}],
                       [GradedCell("test_calc_delta", "calc_delta", False)])
-    verdicts = []
-    grading = threading.Thread(target=lambda: verdicts.extend(
-        grade_program(program, ROOT / "notebooks" / "bptt", setup_seconds=3)), daemon=True)
-    grading.start()
-    grading.join(120)  # before the fix: for ever (the 200 kB answer cell outgrows the pipe)
-    assert not grading.is_alive(), "the grader still waits to write to a stopped process"
+    verdicts = _grade_within(program)  # before: for ever (the 1 MB cell outgrows the pipe)
     assert verdicts[0].fraction == 0.0
     assert "did not finish running the set-up and answer cells within 3 s" in verdicts[0].feedback
+
+
+@pytest.mark.skipif(not hasattr(os, "splice"), reason="os.splice is Linux's (Python 3.10+)")
+def test_a_process_that_holds_its_end_of_the_channel_costs_its_budget_only(sandbox_ready):
+    program = Program([{"grade_id": "setup", "source": SPLICE},
+                       {"grade_id": "answer_calc_delta", "source": "x = 1"}],
+                      [GradedCell("test_calc_delta", "calc_delta", False)])
+    verdicts = _grade_within(program)  # before: never, not even after SIGKILL (state D)
+    assert verdicts[0].fraction == 0.0

@@ -1,14 +1,16 @@
 """The learner's process of the trusted step: ``autograde.grading.child``, in the sandbox.
 
-The grader (:mod:`autograde.grading.trusted`) talks to it over two pipes in frames
-(:mod:`autograde.grading.protocol`), and bounds every exchange by a deadline: reading a reply,
-and writing a request too (a process that stops reading cannot hold the grader).
+The grader (:mod:`autograde.grading.trusted`) talks to it in frames
+(:mod:`autograde.grading.protocol`) over one Unix socket pair, never a pipe, and bounds every
+exchange by a deadline: reading a reply, and writing a request too (a process that stops
+reading, or holds its end's lock, cannot hold the grader).
 """
 
 import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,13 +34,23 @@ class LearnerProcess:
             env = {k: (self.scratch + v[len("/tmp"):] if v.startswith("/tmp") else v)
                    for k, v in env.items()}
             env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-        # writes to it wait for their deadline, not for ever: a process that stops reading
-        # (SIGSTOP after a reply it forged itself) would otherwise hold the grader on a request
-        # larger than the pipe's buffer (a long case's arrays, a long answer cell)
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        # One socket pair is the channel, both ways, not two pipes: a pipe's reader and writer
+        # share the pipe's lock, which the learner's end can hold for ever (a thread splicing
+        # from a socket that waits for data into the reply pipe left the grader's read asleep
+        # in the kernel, past every deadline and SIGKILL; the tenth fresh-eyes attack). The
+        # grader's end never blocks: every read and write waits for its deadline in select().
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=theirs.fileno(),
+                                         stdout=theirs.fileno(), stderr=subprocess.DEVNULL,
+                                         start_new_session=True)
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        mine.setblocking(False)
+        self.channel = mine
 
     def ask(self, header, arrays=None, max_data=1024**2, seconds=10.0):
         """Send one request; the reply ``(header, arrays)`` within ``seconds``, else raise."""
@@ -49,13 +61,13 @@ class LearnerProcess:
     def post(self, header, arrays=None, deadline=None):
         """Send one request, read by ``deadline`` (``time.monotonic()``), without its reply."""
         try:
-            protocol.send(self.proc.stdin.fileno(), header, arrays, deadline)
+            protocol.send(self.channel.fileno(), header, arrays, deadline)
         except OSError as exc:
             raise protocol.ProtocolError("the process is gone") from exc
 
     def reply(self, max_data, deadline):
         """The next reply ``(header, arrays)`` by ``deadline`` (``time.monotonic()``), else raise."""
-        return protocol.receive(self.proc.stdout.fileno(), max_data, deadline)
+        return protocol.receive(self.channel.fileno(), max_data, deadline)
 
     def stopped_by(self):
         """Why the process ended, in words, or ``""``."""
@@ -71,9 +83,7 @@ class LearnerProcess:
     def close(self):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # bubblewrap's whole sandbox dies with it
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
+        self.channel.close()
         self.proc.wait()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Messages between the grader and the learner's process: a JSON header and plain numeric arrays.
 
-One frame on a pipe::
+One frame on a channel (a socket pair, or a pipe)::
 
     b"BPTT" | header length (8 bytes, big-endian) | data length (8 bytes) | header | data
 
@@ -82,7 +82,10 @@ def _read_exact(fd, n, deadline):
         ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
             raise Timeout("no answer in time")
-        chunk = os.read(fd, min(left, 1 << 20))
+        try:
+            chunk = os.read(fd, min(left, 1 << 20))
+        except BlockingIOError:  # a non-blocking fd: select's promise taken back meanwhile
+            continue
         if not chunk:
             raise ProtocolError("the process closed the channel")
         parts.append(chunk)

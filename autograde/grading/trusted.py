@@ -29,7 +29,7 @@ from .learner_process import LearnerProcess
 from .replies import call_request, outcome_of, result_bound
 
 SETUP_SECONDS = 30  # wall time for starting the process and running the cells before a function
-PREFETCH_BYTES = 32 * 1024  # cells sent ahead of their replies: half a Linux pipe's buffer
+PREFETCH_BYTES = 32 * 1024  # cells sent ahead of their replies: well within a socket's buffer
 GRACE = 1.0  # seconds past a case's limit before the grader stops waiting and kills the process
 
 
@@ -67,7 +67,7 @@ class _Session:
 
         It runs them on its own (while ``bptt check`` builds the cases); their replies are
         read by :meth:`ready`. Only cells of :data:`PREFETCH_BYTES` in all are
-        sent ahead, so that sending never waits for the process to read (a pipe holds more).
+        sent ahead, so that sending never waits for the process to read (the channel holds more).
         """
         if self.proc is not None or self.failed:
             return
