@@ -5,7 +5,7 @@ reading (``SIGSTOP``): the grader's next request, if larger than the channel's b
 case's arrays, a long answer cell), used to block for ever, in ``bptt check``, in a worker of
 ``bptt grade`` (until the student's budget) and in ``nbgrader autograde`` (every later student
 with it). Found by the ninth fresh-eyes attack; the tenth held the reply pipe's lock with
-``splice`` (docs/grading_integrity.md).
+``splice``, the eleventh sent a pipe so held over the channel (docs/grading_integrity.md).
 """
 
 import os
@@ -48,6 +48,25 @@ a, b = socket.socketpair()
 b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1 << 20)
 a.send(b"B")
 threading.Thread(target=os.splice, args=(b.fileno(), out, 65536), daemon=True).start()
+"""
+
+# The eleventh attack: the same held lock, on a pipe of the learner's own whose read end is sent
+# over the channel (SCM_RIGHTS) and then closed: a plain read dropped it, and its last close in
+# the grader's thread waited on the lock, past every deadline.
+SEND_HELD_PIPE = FIND_CHANNEL + """
+import array, time
+r, w = os.pipe()
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1 << 20)
+a.send(b"B")
+threading.Thread(target=os.splice, args=(b.fileno(), w, 65536), daemon=True).start()
+time.sleep(0.3)
+channel = socket.socket(fileno=os.dup(out))
+channel.sendmsg([protocol.encode({"op": "ran", "error": None})],
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
+os.close(r)
+while True:
+    time.sleep(1)
 """
 
 
@@ -102,6 +121,15 @@ def test_a_process_that_forges_its_reply_and_stops_costs_its_budget_only(sandbox
 @pytest.mark.skipif(not hasattr(os, "splice"), reason="os.splice is Linux's (Python 3.10+)")
 def test_a_process_that_holds_its_end_of_the_channel_costs_its_budget_only(sandbox_ready):
     program = Program([{"grade_id": "setup", "source": SPLICE},
+                       {"grade_id": "answer_calc_delta", "source": "x = 1"}],
+                      [GradedCell("test_calc_delta", "calc_delta", False)])
+    verdicts = _grade_within(program)  # before: never, not even after SIGKILL (state D)
+    assert verdicts[0].fraction == 0.0
+
+
+@pytest.mark.skipif(not hasattr(os, "splice"), reason="os.splice is Linux's (Python 3.10+)")
+def test_descriptors_sent_over_the_channel_are_refused_and_closed_after_the_sandbox(sandbox_ready):
+    program = Program([{"grade_id": "setup", "source": SEND_HELD_PIPE},
                        {"grade_id": "answer_calc_delta", "source": "x = 1"}],
                       [GradedCell("test_calc_delta", "calc_delta", False)])
     verdicts = _grade_within(program)  # before: never, not even after SIGKILL (state D)

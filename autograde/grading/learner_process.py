@@ -6,6 +6,7 @@ exchange by a deadline: reading a reply, and writing a request too (a process th
 reading, or holds its end's lock, cannot hold the grader).
 """
 
+import array
 import contextlib
 import os
 import shutil
@@ -14,9 +15,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from . import protocol, sandbox
+
+# ancillary room for the most descriptors one message can carry (Linux's SCM_MAX_FD)
+PASSED_BYTES = socket.CMSG_SPACE(253 * array.array("i").itemsize)
 
 
 class LearnerProcess:
@@ -50,7 +55,7 @@ class LearnerProcess:
         finally:
             theirs.close()
         mine.setblocking(False)
-        self.channel = mine
+        self.channel, self.passed = mine, []  # descriptors it sent: closed once it is dead
 
     def ask(self, header, arrays=None, max_data=1024**2, seconds=10.0):
         """Send one request; the reply ``(header, arrays)`` within ``seconds``, else raise."""
@@ -67,7 +72,25 @@ class LearnerProcess:
 
     def reply(self, max_data, deadline):
         """The next reply ``(header, arrays)`` by ``deadline`` (``time.monotonic()``), else raise."""
-        return protocol.receive(self.channel.fileno(), max_data, deadline)
+        return protocol.receive(self.channel.fileno(), max_data, deadline, self._read)
+
+    def _read(self, _fd, n):
+        """Up to ``n`` bytes, taking in any file descriptors sent along instead of dropping them.
+
+        A plain ``read`` drops them, and the last close of one can wait on a lock the learner
+        holds (a pipe whose lock a ``splice`` keeps: the eleventh fresh-eyes attack), in the
+        grader's own thread, past every deadline. Kept open here, they are closed by
+        :meth:`close` once the sandbox is killed; a reply that carries any is refused.
+        """
+        data, ancillary, _flags, _ = self.channel.recvmsg(n, PASSED_BYTES)
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
+                self.passed += fds.tolist()
+        if ancillary:
+            raise protocol.ProtocolError("sent file descriptors, which the grader does not take")
+        return data
 
     def stopped_by(self):
         """Why the process ended, in words, or ``""``."""
@@ -83,7 +106,18 @@ class LearnerProcess:
     def close(self):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # bubblewrap's whole sandbox dies with it
-        self.channel.close()
         self.proc.wait()
+        # The channel (with any descriptors still queued in it) and those it sent are closed in
+        # a thread of their own: a last close can wait on a lock a learner's process holds until
+        # that process is gone, and the grader goes on meanwhile.
+        channel, passed, self.passed = self.channel, self.passed, []
+        threading.Thread(target=_close_all, args=(channel, passed), daemon=True).start()
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _close_all(channel, fds):
+    channel.close()
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)

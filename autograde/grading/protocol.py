@@ -73,7 +73,7 @@ def send(fd, header, arrays=None, deadline=None):
         view = view[n:]
 
 
-def _read_exact(fd, n, deadline):
+def _read_exact(fd, n, deadline, read=os.read):
     parts, left = [], n
     while left:
         wait = None if deadline is None else deadline - time.monotonic()
@@ -83,7 +83,7 @@ def _read_exact(fd, n, deadline):
         if not ready:
             raise Timeout("no answer in time")
         try:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = read(fd, min(left, 1 << 20))
         except BlockingIOError:  # a non-blocking fd: select's promise taken back meanwhile
             continue
         if not chunk:
@@ -93,7 +93,7 @@ def _read_exact(fd, n, deadline):
     return b"".join(parts)
 
 
-def receive(fd, max_data, deadline=None):
+def receive(fd, max_data, deadline=None, read=os.read):
     """One frame from ``fd``: ``(header, {name: ndarray})``.
 
     Parameters
@@ -103,18 +103,21 @@ def receive(fd, max_data, deadline=None):
         Most bytes of array data accepted (checked before anything is read).
     deadline : float, optional
         ``time.monotonic()`` value after which :class:`Timeout` is raised.
+    read : callable, optional
+        ``read(fd, n) -> bytes`` (default ``os.read``; the grader's socket reads with
+        ``recvmsg``, :class:`autograde.grading.learner_process.LearnerProcess`).
     """
-    prefix = _read_exact(fd, len(MAGIC) + _LENGTHS.size, deadline)
+    prefix = _read_exact(fd, len(MAGIC) + _LENGTHS.size, deadline, read)
     if prefix[:len(MAGIC)] != MAGIC:
         raise ProtocolError("not a frame")
     n_head, n_data = _LENGTHS.unpack(prefix[len(MAGIC):])
     if n_head > MAX_HEADER or n_data > max_data:
         raise ProtocolError(f"a frame of {n_head + n_data} bytes is larger than allowed")
     try:
-        header = json.loads(_read_exact(fd, n_head, deadline).decode("utf-8"))
+        header = json.loads(_read_exact(fd, n_head, deadline, read).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # "[[[[..." nests too deep
         raise ProtocolError("the header is not JSON") from exc
-    data = _read_exact(fd, n_data, deadline)
+    data = _read_exact(fd, n_data, deadline, read)
     if not isinstance(header, dict):
         raise ProtocolError("the header is not an object")
     return header, decode_arrays(header.get("arrays", []), data)
