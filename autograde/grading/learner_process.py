@@ -43,7 +43,7 @@ class LearnerProcess:
         # share the pipe's lock, which the learner's end can hold for ever (a thread splicing
         # from a socket that waits for data into the reply pipe left the grader's read asleep
         # in the kernel, past every deadline and SIGKILL; the tenth fresh-eyes attack). The
-        # grader's end never blocks: every read and write waits for its deadline in select().
+        # grader's end never blocks: every read and write waits for its deadline in poll().
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=theirs.fileno(),

@@ -14,6 +14,7 @@ Imported by the learner's process: standard library and numpy only.
 """
 
 import json
+import math
 import os
 import select
 import struct
@@ -51,6 +52,16 @@ def encode(header, arrays=None):
     return MAGIC + _LENGTHS.pack(len(head), len(data)) + head + data
 
 
+def _ready(fd, event, wait):
+    """Whether ``fd`` is ready for ``event`` (or has hung up) within ``wait`` seconds (None: ever).
+
+    ``poll``, not ``select``: ``select`` cannot watch a descriptor numbered 1024 or more.
+    """
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(None if wait is None else math.ceil(wait * 1000)))
+
+
 def send(fd, header, arrays=None, deadline=None):
     """Write one frame to the file descriptor ``fd``.
 
@@ -64,11 +75,11 @@ def send(fd, header, arrays=None, deadline=None):
         wait = None if deadline is None else deadline - time.monotonic()
         if wait is not None and wait <= 0:
             raise Timeout("the frame was not read in time")
-        if not select.select([], [fd], [], wait)[1]:
+        if not _ready(fd, select.POLLOUT, wait):
             raise Timeout("the frame was not read in time")
         try:
             n = os.write(fd, view)
-        except BlockingIOError:  # the reader took less than select promised room for
+        except BlockingIOError:  # the reader took less than poll promised room for
             continue
         view = view[n:]
 
@@ -79,12 +90,11 @@ def _read_exact(fd, n, deadline, read=os.read):
         wait = None if deadline is None else deadline - time.monotonic()
         if wait is not None and wait <= 0:
             raise Timeout("no answer in time")
-        ready, _, _ = select.select([fd], [], [], wait)
-        if not ready:
+        if not _ready(fd, select.POLLIN, wait):
             raise Timeout("no answer in time")
         try:
             chunk = read(fd, min(left, 1 << 20))
-        except BlockingIOError:  # a non-blocking fd: select's promise taken back meanwhile
+        except BlockingIOError:  # a non-blocking fd: poll's promise taken back meanwhile
             continue
         if not chunk:
             raise ProtocolError("the process closed the channel")
