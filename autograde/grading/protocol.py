@@ -52,14 +52,19 @@ def encode(header, arrays=None):
     return MAGIC + _LENGTHS.pack(len(head), len(data)) + head + data
 
 
-def _ready(fd, event, wait):
-    """Whether ``fd`` is ready for ``event`` (or has hung up) within ``wait`` seconds (None: ever).
+def _await(fd, event, deadline, why):
+    """Return once ``fd`` is ready for ``event`` (or has hung up); :class:`Timeout` with ``why``
+    at ``deadline`` (a ``time.monotonic()`` value; None: wait as long as it takes).
 
     ``poll``, not ``select``: ``select`` cannot watch a descriptor numbered 1024 or more.
     """
+    wait = None if deadline is None else deadline - time.monotonic()
+    if wait is not None and wait <= 0:
+        raise Timeout(why)
     poller = select.poll()
     poller.register(fd, event)
-    return bool(poller.poll(None if wait is None else math.ceil(wait * 1000)))
+    if not poller.poll(None if wait is None else math.ceil(wait * 1000)):
+        raise Timeout(why)
 
 
 def send(fd, header, arrays=None, deadline=None):
@@ -68,15 +73,11 @@ def send(fd, header, arrays=None, deadline=None):
     With a ``deadline`` (a ``time.monotonic()`` value) and ``fd`` non-blocking
     (``os.set_blocking(fd, False)``), :class:`Timeout` is raised when the reader has not taken
     the whole frame by then: a process that stops reading (``SIGSTOP``, a busy thread) cannot
-    hold the writer once a frame is larger than the pipe's buffer.
+    hold the writer once a frame is larger than the channel's buffer.
     """
     view = memoryview(encode(header, arrays))
     while view:
-        wait = None if deadline is None else deadline - time.monotonic()
-        if wait is not None and wait <= 0:
-            raise Timeout("the frame was not read in time")
-        if not _ready(fd, select.POLLOUT, wait):
-            raise Timeout("the frame was not read in time")
+        _await(fd, select.POLLOUT, deadline, "the frame was not read in time")
         try:
             n = os.write(fd, view)
         except BlockingIOError:  # the reader took less than poll promised room for
@@ -87,11 +88,7 @@ def send(fd, header, arrays=None, deadline=None):
 def _read_exact(fd, n, deadline, read=os.read):
     parts, left = [], n
     while left:
-        wait = None if deadline is None else deadline - time.monotonic()
-        if wait is not None and wait <= 0:
-            raise Timeout("no answer in time")
-        if not _ready(fd, select.POLLIN, wait):
-            raise Timeout("no answer in time")
+        _await(fd, select.POLLIN, deadline, "no answer in time")
         try:
             chunk = read(fd, min(left, 1 << 20))
         except BlockingIOError:  # a non-blocking fd: poll's promise taken back meanwhile
