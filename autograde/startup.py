@@ -5,7 +5,7 @@ is installed (Jupyter's ``jsonschema[format-nongpl]`` installs it). That package
 grammar when imported: 2 to 3 s of every process that reads a notebook, more than a quick
 self-check of one (jsonschema issue #1428). Only the ``iri`` and ``iri-reference`` formats use
 it, and the notebook schema has neither, so the course's own processes (``bptt``, grading
-workers, the nbgrader they start, the tests) leave it out: jsonschema then skips those formats.
+workers, the nbgrader they start, a Gradescope run, the tests) leave it out: jsonschema then skips those formats.
 """
 
 import sys
