@@ -69,6 +69,26 @@ while True:
     time.sleep(1)
 """
 
+# The twenty-eighth helper's attack (13 F1): the same held pipe sent as out-of-band data
+# (MSG_OOB), after a forged reply. An ordinary recvmsg skips such a message and frees it, with
+# the pipe, in the grader's own thread: the last close waited on the lock, past every deadline.
+SEND_HELD_PIPE_OOB = FIND_CHANNEL + """
+import array, time
+r, w = os.pipe()
+a, b = socket.socketpair()
+b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1 << 20)
+a.send(b"B")
+threading.Thread(target=os.splice, args=(b.fileno(), w, 65536), daemon=True).start()
+time.sleep(0.3)
+protocol.send(out, {"op": "ran", "error": None})
+channel = socket.socket(fileno=os.dup(out))
+channel.sendmsg([b"!"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))],
+               socket.MSG_OOB)
+os.close(r)
+while True:
+    time.sleep(1)
+"""
+
 
 def _grade_within(program, seconds=120):
     """``grade_program``'s verdicts, or a failure if it has not returned within ``seconds``."""
@@ -119,8 +139,9 @@ def test_a_process_that_forges_its_reply_and_stops_costs_its_budget_only(sandbox
 
 
 @pytest.mark.skipif(not hasattr(os, "splice"), reason="os.splice is Linux's (Python 3.10+)")
-@pytest.mark.parametrize("cell", [SPLICE, SEND_HELD_PIPE], ids=["holds_the_channel_s_lock",
-                                                               "sends_a_held_pipe"])
+@pytest.mark.parametrize("cell", [SPLICE, SEND_HELD_PIPE, SEND_HELD_PIPE_OOB],
+                         ids=["holds_the_channel_s_lock", "sends_a_held_pipe",
+                              "sends_a_held_pipe_out_of_band"])
 def test_a_process_that_holds_a_lock_costs_its_budget_only(cell, sandbox_ready):
     # 10 F1 (the channel's own lock), 11 F1 (a held pipe sent over it: refused, and closed
     # only after the sandbox is killed)
