@@ -1,5 +1,6 @@
 """The grading sandbox (autograde.grading.sandbox): what learner code can and cannot do in it."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,14 +32,37 @@ def test_learner_code_cannot_start_a_session_of_its_own(tmp_path):
     assert proc.stdout.splitlines() == ["setsid: refused", "child ran", "one session: True"]
 
 
-def test_the_filter_denies_setsid_on_every_abi_it_names():
+def test_the_filter_denies_its_calls_on_every_abi_it_names():
     code = seccomp.program()
     assert len(code) % 8 == 0  # struct sock_filter records
     words = [code[i:i + 8] for i in range(0, len(code), 8)]
-    for arch, numbers in seccomp.SETSID.items():
+    for arch, numbers in seccomp.DENIED.items():
         assert any(w == seccomp._op(seccomp.JEQ_K, arch, 0, w[3]) for w in words), hex(arch)
         for nr in numbers:
             assert any(w[:2] == seccomp._op(seccomp.JEQ_K, nr)[:2]
                        and w[4:] == seccomp._op(seccomp.JEQ_K, nr)[4:] for w in words), nr
     assert words[-1] == seccomp._op(seccomp.RET_K, seccomp.ALLOW)
     assert Path(seccomp.filter_file()).read_bytes() == code
+
+
+# keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, create) and add_key("user", ...) into it:
+# the user's keyring, which every sandbox of one uid shares when there is no user namespace
+KEYRING = """
+import ctypes, os, sys
+NR = {"x86_64": (250, 248), "aarch64": (219, 217)}[os.uname().machine]
+libc = ctypes.CDLL(None, use_errno=True)
+for name, args in (("keyctl", (NR[0], 0, -4, 1)),
+                   ("add_key", (NR[1], b"user", b"bptt-probe", b"x", 1, -4)))[:len(sys.argv)]:
+    r = libc.syscall(*[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+    print(name, "refused" if r == -1 and ctypes.get_errno() == 1 else f"allowed ({r})")
+"""
+
+
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="system call numbers")
+def test_learner_code_cannot_use_the_kernel_keyrings(tmp_path):
+    inside = subprocess.run(sandbox.wrap([sys.executable, "-I", "-c", KEYRING, "both"], tmp_path),
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert inside.stdout.splitlines() == ["keyctl refused", "add_key refused"], inside.stderr
+    outside = subprocess.run([sys.executable, "-I", "-c", KEYRING], capture_output=True, text=True,
+                             timeout=60)  # the probe can tell (keyctl only: no key left behind)
+    assert outside.stdout.startswith("keyctl allowed"), outside.stdout + outside.stderr

@@ -8,7 +8,13 @@ with it). Found by the ninth fresh-eyes attack; the tenth held the reply pipe's 
 ``splice``, the eleventh sent a pipe so held over the channel (docs/grading_integrity.md).
 """
 
+import array
+import contextlib
 import os
+import platform
+import re
+import socket
+import struct
 import threading
 import time
 from pathlib import Path
@@ -16,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograde.grading import protocol
+from autograde.grading import learner_process, protocol
 from autograde.grading.program import Program
 from autograde.grading.program import TestCell as GradedCell
 from autograde.grading.trusted import grade_program
@@ -150,3 +156,68 @@ def test_a_process_that_holds_a_lock_costs_its_budget_only(cell, sandbox_ready):
                       [GradedCell("test_calc_delta", "calc_delta", False)])
     verdicts = _grade_within(program)  # before: never, not even after SIGKILL (state D)
     assert verdicts[0].fraction == 0.0
+
+
+# --- the channel's descriptors: refused where Linux can, and closed without waiting ----------
+
+def _kernel_refuses_descriptors():
+    version = tuple(int(x) for x in re.findall(r"\d+", platform.release())[:2])
+    return version >= (6, 16) and platform.machine() in ("x86_64", "aarch64")
+
+
+@pytest.mark.skipif(not _kernel_refuses_descriptors(), reason="Linux < 6.16: _read keeps them")
+@pytest.mark.parametrize("flags", [0, socket.MSG_OOB], ids=["in_band", "out_of_band"])
+def test_the_grader_s_end_refuses_descriptors(flags):
+    mine, theirs = learner_process.channel_pair()
+    r, w = os.pipe()
+    try:
+        with pytest.raises(PermissionError):
+            theirs.sendmsg([b"!"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))],
+                           flags)
+    finally:
+        for fd in (r, w):
+            os.close(fd)
+        mine.close(), theirs.close()
+
+
+def _lingering_tcp_pair():
+    """Two connected TCP sockets' descriptors: the first has unsent data (its peer never reads)
+    and lingers 1000 s, so a plain close() of it waits while the second is open."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        a = socket.create_connection(server.getsockname())
+        b, _ = server.accept()
+    a.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            a.send(b"x" * 65536)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 1000))
+    return a.detach(), b.detach()
+
+
+def test_closing_what_the_learner_sent_never_waits_on_a_lingering_socket():
+    # the twenty-ninth helper's leak: such pairs sent over the channel held the closing thread
+    # for the linger time and left every later descriptor open in the grader (worker)
+    mine, theirs = learner_process.channel_pair()
+    theirs.close()
+    sent = [*_lingering_tcp_pair(), *_lingering_tcp_pair()]
+    closing = threading.Thread(target=learner_process._close_all, args=(mine, sent), daemon=True)
+    closing.start()
+    closing.join(30)
+    assert not closing.is_alive(), "a close() waits on a socket the learner sent"
+    for fd in sent:
+        with pytest.raises(OSError):
+            os.fstat(fd)
+
+
+@pytest.mark.skipif(_kernel_refuses_descriptors(), reason="Linux 6.16+: none can be queued")
+def test_descriptors_still_queued_in_the_channel_are_taken_in_and_closed():
+    mine, theirs = learner_process.channel_pair()
+    r, w = os.pipe()
+    theirs.sendmsg([b"!"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [r]))])
+    os.close(r), theirs.close()
+    learner_process._close_all(mine, [])
+    try:
+        with pytest.raises(BrokenPipeError):  # no read end is left: the queued one was closed
+            os.write(w, b"x")
+    finally:
+        os.close(w)
