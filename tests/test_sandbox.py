@@ -66,3 +66,26 @@ def test_learner_code_cannot_use_the_kernel_keyrings(tmp_path):
     outside = subprocess.run([sys.executable, "-I", "-c", KEYRING], capture_output=True, text=True,
                              timeout=60)  # the probe can tell (keyctl only: no key left behind)
     assert outside.stdout.startswith("keyctl allowed"), outside.stdout + outside.stderr
+
+
+def test_the_kernel_imports_nothing_from_the_learner_s_folder(tmp_path):
+    # nbgrader's exchange hands in every file of the learner's folder: an ipykernel_launcher.py
+    # there ran before the kernel was up, while its socket folder was still writable (15 F1)
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograde.grading.kernel import SandboxedKernelManager
+    from autograde.grading.preprocessors import GuardedExecute
+
+    (tmp_path / "ipykernel_launcher.py").write_text(  # marks the kernel, then starts it
+        "import builtins, os, runpy, sys\nbuiltins.learner_ran_first = True\n"
+        "sys.path[:] = [p for p in sys.path if p not in ('', os.getcwd())]\n"
+        "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)\n")
+    (tmp_path / "helper_of_mine.py").write_text("x = 1\n")
+    os.chmod(tmp_path, 0o755)  # readable by the sandbox's user, as a graded submission is
+    nb = new_notebook(cells=[new_code_cell("import builtins, sys\nprint('' in sys.path, "
+                                           "hasattr(builtins, 'learner_ran_first'))"),
+                             new_code_cell("import helper_of_mine")])
+    GuardedExecute(kernel_manager_class=SandboxedKernelManager, timeout=60).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}})
+    assert nb.cells[0].outputs[0]["text"] == "False False\n"
+    assert nb.cells[1].outputs[0]["ename"] == "ModuleNotFoundError"

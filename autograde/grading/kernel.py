@@ -4,7 +4,7 @@
 (``nbgrader_config.py``). The kernel command from the kernelspec
 (``python -m ipykernel_launcher -f {connection_file}``) runs inside
 :func:`autograde.grading.sandbox.wrap`; the notebook's folder (the learner's submission) is
-its read-only working folder. The sandbox has no network, so the kernel talks ZMQ over IPC
+its read-only working folder, from which nothing is imported. The sandbox has no network, so the kernel talks ZMQ over IPC
 sockets in a private folder made for this kernel alone and bound into its sandbox (the
 connection file lives there too). Every socket of the grader's kernel client refuses a ZMQ frame
 larger than ``MAX_MESSAGE_BYTES``. The kernel's own stdout and stderr go nowhere: what it
@@ -13,7 +13,6 @@ prints reaches the grader only as Jupyter messages. With the instructor's explic
 """
 
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,6 +21,7 @@ import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 from . import sandbox
+from .tree import remove_tree
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # one ZMQ frame from the kernel; larger: the connection drops
 
@@ -48,7 +48,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw = dict(kw, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                   stderr=subprocess.DEVNULL)
         kw.pop("env", None)  # the sandbox sets its own, scrubbed environment
-        return sandbox.wrap(cmd, workdir, rw_dirs=[folder]), kw
+        # PYTHONSAFEPATH: nothing is imported from the working folder, the learner's own, which
+        # nbgrader's exchange fills with whatever they handed in. Else an ipykernel_launcher.py
+        # there ran before the kernel was up and its folder sealed (15 F1), and IPython would add
+        # the folder to sys.path ahead of site-packages (it leaves it out under safe_path).
+        return sandbox.wrap(cmd, workdir, rw_dirs=[folder], env={"PYTHONSAFEPATH": "1"}), kw
 
     pre_start_kernel = _async_pre_start_kernel
 
@@ -71,7 +75,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if self._private is not None and not restart:
-            shutil.rmtree(self._private, ignore_errors=True)
+            remove_tree(self._private)
             self._private = None
 
     cleanup_resources = _async_cleanup_resources
