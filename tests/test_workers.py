@@ -19,10 +19,11 @@ def started_env(tmp_path, monkeypatch):
             seen.update(env)
             raise Started
 
-        monkeypatch.setattr(workers.subprocess, "Popen", popen)
-        worker = workers.Worker(tmp_path, 0, tmp_path / "log", threads)
-        with pytest.raises(Started):
-            worker._start()
+        with monkeypatch.context() as patched:  # (subprocess's own Popen: only while starting)
+            patched.setattr(workers.subprocess, "Popen", popen)
+            worker = workers.Worker(tmp_path, 0, tmp_path / "log", threads)
+            with pytest.raises(Started):
+                worker._start()
         worker._remove_tmp()
         return seen
     return start

@@ -10,7 +10,6 @@ import array
 import contextlib
 import os
 import platform
-import shutil
 import signal
 import socket
 import struct
@@ -21,6 +20,7 @@ import threading
 import time
 
 from . import protocol, sandbox
+from .tree import remove_tree
 
 # ancillary room for the most descriptors one message can carry (Linux's SCM_MAX_FD)
 PASSED_BYTES = socket.CMSG_SPACE(253 * array.array("i").itemsize)
@@ -116,7 +116,7 @@ class LearnerProcess:
         channel, passed, self.passed = self.channel, self.passed, []
         threading.Thread(target=_close_all, args=(channel, passed), daemon=True).start()
         if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            remove_tree(self.scratch)
 
 
 def channel_pair():

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 
 from . import sandbox
 from .course import keep_out_of_home
+from .tree import remove_tree
 
 # Worker k's learner processes run as uid FIRST_UID + k (as root). Two batches that run at once
 # on one machine (the test suite's parallel workers) each need their own range: the
@@ -38,15 +38,6 @@ def blas_threads(workers):
     """
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
-
-def remove_tree(path):
-    """``rm -rf path``, also through folders made read-only (a kernel's sealed socket folder)."""
-    def writable_again(func, name, _exc):
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(name), 0o700)
-            func(name)
-
-    shutil.rmtree(path, onerror=writable_again)
 
 
 class WorkerError(Exception):
