@@ -34,6 +34,9 @@ c.OverwriteCells.add_missing_cells = True
 # the kernel (below) and the trusted step's process. Without bubblewrap grading refuses, unless
 # BPTT_UNSAFE_NO_SANDBOX=1 is set (learner code then runs with your rights).
 c.GuardedExecute.kernel_manager_class = "autograde.grading.kernel.SandboxedKernelManager"
+# nbgrader's exchange: collect takes files and folders out of a learner's submission, never a
+# symbolic link (a link to the course folder copied the solutions into it: 16 F1).
+c.ExchangeFactory.collect = "autograde.grading.exchange_collect.LinklessCollect"
 # Scores-only mode (large classes): set to False; no kernel runs, the trusted step decides and
 # explains every score, feedback has no figures.
 c.GuardedExecute.run_notebook = True
