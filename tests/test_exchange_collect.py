@@ -2,7 +2,14 @@
 
 import os
 
-from autograde.grading.exchange_collect import LinklessCollect, copy_without_links
+import pytest
+
+from autograde.grading.exchange_collect import (
+    MAX_DEPTH,
+    LinklessCollect,
+    TooLarge,
+    copy_without_links,
+)
 
 
 def _submission(tmp_path):
@@ -29,7 +36,7 @@ def _files(folder):
 
 def test_only_files_and_folders_are_copied(tmp_path):
     warned = []
-    copy_without_links(_submission(tmp_path), tmp_path / "copy", warned.append)
+    copy_without_links(_submission(tmp_path), tmp_path / "copy", warned.append, 1 << 20)
     assert _files(tmp_path / "copy") == ["02.ipynb", "notes", "notes/mine.txt"]
     assert (tmp_path / "copy" / "02.ipynb").read_text() == "my answers"
     assert len(warned) == 5 and all("skipped" in w for w in warned), warned
@@ -40,7 +47,7 @@ def test_a_submission_that_is_itself_a_link_gives_nothing(tmp_path):
     (tmp_path / "course" / "gradebook.db").write_text("every grade")
     (tmp_path / "link").symlink_to(tmp_path / "course", target_is_directory=True)
     warned = []
-    copy_without_links(tmp_path / "link", tmp_path / "copy", warned.append)
+    copy_without_links(tmp_path / "link", tmp_path / "copy", warned.append, 1 << 20)
     assert _files(tmp_path / "copy") == [] and "symbolic link" in warned[0]
 
 
@@ -51,3 +58,39 @@ def test_the_course_s_config_names_it():
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     assert config.ExchangeFactory.collect == (f"{LinklessCollect.__module__}."
                                               f"{LinklessCollect.__name__}")
+
+
+def test_the_bytes_copied_count_against_the_limit(tmp_path):
+    # 16 F3: a file grown after a look at its size was copied whole, past any limit
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "big.bin").write_bytes(b"x" * 5000)
+    with pytest.raises(TooLarge):
+        copy_without_links(tmp_path / "sub", tmp_path / "copy", print, max_bytes=4096)
+
+
+def test_folders_deeper_than_the_limit_are_left_out(tmp_path):
+    # 16 F4: 1,200 nested folders made nbgrader's own size check raise RecursionError
+    here = tmp_path / "sub"
+    for _ in range(MAX_DEPTH + 5):
+        here = here / "d"
+    here.mkdir(parents=True)
+    (here / "f").write_text("deep")
+    warned = []
+    copy_without_links(tmp_path / "sub", tmp_path / "copy", warned.append, max_bytes=1 << 20)
+    depth = max(len(p.relative_to(tmp_path / "copy").parts) for p in (tmp_path / "copy").rglob("*"))
+    assert depth == MAX_DEPTH and any("levels deep" in w for w in warned)
+
+
+def test_a_submission_that_cannot_be_copied_is_left_out_and_collect_goes_on(tmp_path):
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "big.bin").write_bytes(b"x" * 5000)
+    coursedir = CourseDirectory(root=str(tmp_path), max_dir_size=4)  # 4 kB
+    collect = LinklessCollect(coursedir=coursedir, authenticator=Authenticator())
+    errors = []
+    collect.log.error = lambda *args: errors.append(args[0] % args[1:])
+    collect.do_copy(str(tmp_path / "sub"), str(tmp_path / "dest"))  # no exception
+    assert not (tmp_path / "dest").exists()
+    assert "was not collected" in errors[0] and "larger than 4000 bytes" in errors[0]
