@@ -94,3 +94,35 @@ def test_a_submission_that_cannot_be_copied_is_left_out_and_collect_goes_on(tmp_
     collect.do_copy(str(tmp_path / "sub"), str(tmp_path / "dest"))  # no exception
     assert not (tmp_path / "dest").exists()
     assert "was not collected" in errors[0] and "larger than 4000 bytes" in errors[0]
+
+
+def test_folders_count_against_the_entry_limit(tmp_path, monkeypatch):
+    # 16 F6: empty folders were not counted (and a folder moved mid-walk was copied again)
+    from autograde.grading import exchange_collect
+
+    monkeypatch.setattr(exchange_collect, "MAX_FILES", 50)
+    for i in range(60):
+        (tmp_path / "sub" / f"t{i}").mkdir(parents=True)
+    with pytest.raises(TooLarge):
+        copy_without_links(tmp_path / "sub", tmp_path / "copy", print, max_bytes=1 << 20)
+
+
+@pytest.mark.parametrize("kind", ["text", "folder", "time"])
+def test_only_a_timestamp_nbgrader_can_read_is_collected(tmp_path, kind):
+    # 16 F7: "not a time", or a folder named timestamp.txt, stopped a later collect --update
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "02.ipynb").write_text("my answers")
+    if kind == "folder":
+        (sub / "timestamp.txt").mkdir()
+    else:
+        (sub / "timestamp.txt").write_text(
+            "2026-12-02 09:33:43.064660 UTC" if kind == "time" else "not a time")
+    collect = LinklessCollect(coursedir=CourseDirectory(root=str(tmp_path)),
+                              authenticator=Authenticator())
+    collect.do_copy(str(sub), str(tmp_path / "dest"))
+    assert (tmp_path / "dest" / "02.ipynb").is_file()
+    assert (tmp_path / "dest" / "timestamp.txt").is_file() == (kind == "time")

@@ -24,7 +24,7 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from .tree import remove_tree
 
 MAX_DEPTH = 16  # folders deeper than this in a submission are not collected
-MAX_FILES = 10_000  # a submission with more files than this is not collected
+MAX_FILES = 10_000  # a submission with more files and folders than this is not collected
 
 
 class TooLarge(Exception):
@@ -50,6 +50,9 @@ def copy_without_links(src, dest, warn, max_bytes):
         here = os.path.join(dest, rel)
         os.makedirs(here, exist_ok=True)
         links = [d for d in dirs if _is_link(d, dir_fd)]  # (links are not walked)
+        count += len(dirs)  # folders count too: empty ones cost the copies as much (16 F6)
+        if count > MAX_FILES:
+            raise TooLarge(f"more than {MAX_FILES} files and folders")
         if rel.count(os.sep) + 1 >= MAX_DEPTH and dirs:
             warn(f"skipped the folders in {folder}: more than {MAX_DEPTH} levels deep")
             dirs.clear()  # not walked either: the walk recurses once per level
@@ -95,7 +98,24 @@ class LinklessCollect(ExchangeCollect):
                 clean = os.path.join(tmp, "submission")
                 copy_without_links(src, clean, self.log.warning,
                                    max_bytes=1000 * self.coursedir.max_dir_size)
+                _keep_a_readable_timestamp(clean, self.log.warning)
                 super().do_copy(clean, dest, log)
         except Exception as exc:  # noqa: BLE001 - the rest of the class is still collected
             self.log.error("%s was not collected: %s", src, exc)
             remove_tree(dest)
+
+
+def _keep_a_readable_timestamp(folder, warn):
+    """Drop a ``timestamp.txt`` nbgrader cannot read: a later ``collect --update`` stopped for
+    the whole class on it (text that is no time, or a folder of that name: 16 F7)."""
+    from nbgrader.utils import parse_utc
+
+    path = os.path.join(folder, "timestamp.txt")
+    if not os.path.lexists(path):
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            parse_utc(fh.read(200).strip())
+    except (OSError, ValueError, OverflowError) as exc:
+        warn(f"dropped {path}: not a time nbgrader can read ({exc}); the submission has no time")
+        remove_tree(path)
