@@ -4,12 +4,13 @@
 (``nbgrader_config.py``). The kernel command from the kernelspec
 (``python -m ipykernel_launcher -f {connection_file}``) runs inside
 :func:`autograde.grading.sandbox.wrap`; the notebook's folder (the learner's submission) is
-its read-only working folder, from which nothing is imported. The sandbox has no network, so the kernel talks ZMQ over IPC
-sockets in a private folder made for this kernel alone and bound into its sandbox (the
-connection file lives there too). Every socket of the grader's kernel client refuses a ZMQ frame
-larger than ``MAX_MESSAGE_BYTES``. The kernel's own stdout and stderr go nowhere: what it
-prints reaches the grader only as Jupyter messages. With the instructor's explicit opt-out
-(``BPTT_UNSAFE_NO_SANDBOX=1``) it is Jupyter's ordinary kernel manager.
+its read-only working folder, from which nothing is imported. The sandbox has no network, so
+the kernel talks ZMQ over IPC sockets in a private folder made for this kernel alone and bound
+into its sandbox (the connection file lives there too). Every socket of the grader's kernel
+client refuses a ZMQ frame larger than ``MAX_MESSAGE_BYTES``. The kernel's own stdout and
+stderr go nowhere: what it prints reaches the grader only as Jupyter messages. With the
+instructor's explicit opt-out (``BPTT_UNSAFE_NO_SANDBOX=1``) it is Jupyter's ordinary kernel
+manager.
 """
 
 import os
