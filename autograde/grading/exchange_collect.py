@@ -16,14 +16,18 @@ ignore patterns, group sharing) then takes that copy.
 """
 
 import os
+import re
 import stat
 import tempfile
+from datetime import datetime
 
 from nbgrader.exchange.default.collect import ExchangeCollect
 
 from .tree import remove_tree
 
 MAX_DEPTH = 16  # folders deeper than this in a submission are not collected
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?( UTC)?")  # nbgrader's
+TIMESTAMP_BYTES = 64
 MAX_FILES = 10_000  # a submission with more files and folders than this is not collected
 
 
@@ -106,16 +110,25 @@ class LinklessCollect(ExchangeCollect):
 
 
 def _keep_a_readable_timestamp(folder, warn):
-    """Drop a ``timestamp.txt`` nbgrader cannot read: a later ``collect --update`` stopped for
-    the whole class on it (text that is no time, or a folder of that name: 16 F7)."""
-    from nbgrader.utils import parse_utc
+    """Keep ``timestamp.txt`` only as a plain time nbgrader writes, rewritten; else drop it.
 
+    A later ``collect --update`` (and ``autograde``) stopped for the whole class on text that
+    is no time, a folder of that name (16 F7), a time with junk after what a short read saw, or
+    a time zone naming a file (nbgrader hands the zone to ``dateutil.tz.gettz``, which opens an
+    absolute path: a zone file the learner swaps later, or ``/proc/kmsg``, which blocks).
+    """
     path = os.path.join(folder, "timestamp.txt")
     if not os.path.lexists(path):
         return
     try:
-        with open(path, encoding="utf-8") as fh:
-            parse_utc(fh.read(200).strip())
-    except (OSError, ValueError, OverflowError) as exc:
-        warn(f"dropped {path}: not a time nbgrader can read ({exc}); the submission has no time")
+        with open(path, "rb") as fh:
+            text = fh.read(TIMESTAMP_BYTES + 1).decode("ascii").strip()
+        if len(text) > TIMESTAMP_BYTES or not TIMESTAMP.fullmatch(text):
+            raise ValueError(f"{text[:40]!r}")
+        datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S")  # a real date and time
+        with open(path, "w", encoding="ascii") as fh:
+            fh.write(text)
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        warn(f"dropped {path}: not a time as nbgrader writes one ({exc}); the submission has "
+             "no time")
         remove_tree(path)
